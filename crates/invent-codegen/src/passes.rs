@@ -1,0 +1,176 @@
+//! Passes over progenitor's output, for what its settings cannot express.
+//!
+//! Each pass is small, total (it never guesses: a shape it does not expect is
+//! an error) and covered by a test in this file and by the SDK's snapshots.
+
+use syn::visit_mut::VisitMut;
+use syn::{parse_quote, Attribute, Field, GenericArgument, Item, ItemStruct, PathArguments, Type};
+
+use crate::GenerateError;
+
+/// Appends `items` to the generated `pub mod types`, where progenitor puts the
+/// models, so emitted types sit beside the models that use them.
+pub(crate) fn append_to_types_mod(
+    file: &mut syn::File,
+    items: Vec<Item>,
+) -> Result<(), GenerateError> {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    });
+    let Some((_, content)) = types else {
+        return Err(GenerateError::Emit(
+            "progenitor's output has no `mod types`".into(),
+        ));
+    };
+    content.extend(items);
+    Ok(())
+}
+
+/// Makes fields of type `Option<Nullable<T>>` keep an explicit `null`.
+///
+/// typify gives optional properties `#[serde(default, skip_serializing_if =
+/// "Option::is_none")]`, which serializes the three states (absent, `null`,
+/// value) but, on the way in, lets serde's `Option` swallow `null` as absent.
+/// Routing present values through `deserialize_with` keeps `null` as
+/// `Some(Nullable::Null)`; `default` keeps a missing key `None`.
+pub(crate) fn keep_explicit_null(file: &mut syn::File, deserialize_fn: &str) -> usize {
+    let mut pass = KeepExplicitNull {
+        deserialize_fn: deserialize_fn.to_owned(),
+        changed: 0,
+    };
+    pass.visit_file_mut(file);
+    pass.changed
+}
+
+struct KeepExplicitNull {
+    deserialize_fn: String,
+    changed: usize,
+}
+
+impl VisitMut for KeepExplicitNull {
+    fn visit_item_struct_mut(&mut self, item: &mut ItemStruct) {
+        if derives_deserialize(&item.attrs) {
+            for field in item.fields.iter_mut() {
+                if is_option_of_nullable(&field.ty) {
+                    self.patch(field);
+                }
+            }
+        }
+        syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+}
+
+impl KeepExplicitNull {
+    fn patch(&mut self, field: &mut Field) {
+        let deserialize_fn = &self.deserialize_fn;
+        // Replace typify's serde attribute wholesale, keeping a rename if any.
+        let rename = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("serde"))
+            .find_map(|attr| {
+                let mut rename = None;
+                let _ = attr.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("rename") {
+                        rename = Some(meta.value()?.parse::<syn::LitStr>()?);
+                    } else if meta.input.peek(syn::Token![=]) {
+                        meta.value()?.parse::<syn::Expr>()?;
+                    }
+                    Ok(())
+                });
+                rename
+            });
+        field.attrs.retain(|a| !a.path().is_ident("serde"));
+        let attr: Attribute = match rename {
+            Some(rename) => parse_quote! {
+                #[serde(rename = #rename, default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = #deserialize_fn)]
+            },
+            None => parse_quote! {
+                #[serde(default, skip_serializing_if = "::std::option::Option::is_none", deserialize_with = #deserialize_fn)]
+            },
+        };
+        field.attrs.push(attr);
+        self.changed += 1;
+    }
+}
+
+fn derives_deserialize(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("derive") && {
+            let mut found = false;
+            let _ = attr.parse_nested_meta(|meta| {
+                found |= meta
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Deserialize");
+                Ok(())
+            });
+            found
+        }
+    })
+}
+
+fn last_segment_args<'a>(ty: &'a Type, name: &str) -> Option<&'a PathArguments> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    (last.ident == name).then_some(&last.arguments)
+}
+
+fn is_option_of_nullable(ty: &Type) -> bool {
+    let Some(PathArguments::AngleBracketed(args)) = last_segment_args(ty, "Option") else {
+        return false;
+    };
+    matches!(
+        args.args.first(),
+        Some(GenericArgument::Type(inner)) if last_segment_args(inner, "Nullable").is_some()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn nullable_fields_get_deserialize_with_and_others_do_not() {
+        let mut file: syn::File = syn::parse2(quote! {
+            pub mod types {
+                #[derive(Clone, Debug, ::serde::Deserialize, ::serde::Serialize)]
+                pub struct S {
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub a: ::std::option::Option<crate::Nullable<crate::Timestamp>>,
+                    #[serde(rename = "b-b", default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub b: ::std::option::Option<crate::Nullable<u8>>,
+                    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                    pub c: ::std::option::Option<crate::Timestamp>,
+                }
+                pub mod builder {
+                    pub struct S {
+                        a: ::std::result::Result<::std::option::Option<crate::Nullable<crate::Timestamp>>, String>,
+                    }
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            keep_explicit_null(&mut file, "crate::nullable::deserialize_some"),
+            2
+        );
+        let text = prettyplease::unparse(&file);
+        assert_eq!(
+            text.matches("deserialize_with = \"crate::nullable::deserialize_some\"")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert!(text.contains("rename = \"b-b\""), "{text}");
+    }
+
+    #[test]
+    fn appending_needs_a_types_module() {
+        let mut file: syn::File = syn::parse2(quote! { pub struct Client; }).unwrap();
+        assert!(append_to_types_mod(&mut file, vec![]).is_err());
+    }
+}

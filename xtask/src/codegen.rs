@@ -1,0 +1,276 @@
+//! `cargo xtask codegen [--check]`: the regenerate-on-API-change workflow.
+//!
+//! The SDK is generated at build time (in `OUT_DIR`); this task keeps the
+//! checked-in review copy of that code and the insta snapshots of its models in
+//! step with `openapi.yaml`, so a spec change always arrives as a reviewable diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::summary::ModelSummary;
+use crate::{project_root, Failure};
+
+/// Files the task owns, relative to the workspace root.
+pub const SPEC: &str = "openapi.yaml";
+/// The checked-in, formatted copy of the generated SDK module.
+pub const SDK_REVIEW_COPY: &str = "crates/invent-sdk/generated/invent_sdk.rs";
+/// The insta snapshots guarding the generated models.
+pub const SNAPSHOT_DIR: &str = "crates/invent-sdk/tests/snapshots";
+/// The test target that asserts those snapshots.
+const SNAPSHOT_TEST: &str = "generated_models";
+
+/// Whether to write files or only report what is stale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Regenerate and write.
+    Write,
+    /// Change nothing; fail if anything is stale.
+    Check,
+}
+
+/// One generated artifact: where it lives and what it should contain.
+pub struct Artifact {
+    /// Path relative to the workspace root.
+    pub path: &'static str,
+    /// Expected contents.
+    pub contents: String,
+}
+
+/// Generates every artifact from the spec at `spec_path`.
+pub fn generate(spec_path: &Path) -> Result<Vec<Artifact>, Failure> {
+    let spec = invent_codegen::load_spec(spec_path).map_err(|e| Failure::new(e.to_string()))?;
+    let sdk = invent_codegen::generate_sdk(&spec).map_err(|e| Failure::new(e.to_string()))?;
+    Ok(vec![Artifact {
+        path: SDK_REVIEW_COPY,
+        contents: sdk,
+    }])
+}
+
+/// Compares `artifact` with the file under `root`; writes it in [`Mode::Write`].
+///
+/// Returns the unified diff (empty when up to date).
+pub fn write_or_check(root: &Path, artifact: &Artifact, mode: Mode) -> Result<String, Failure> {
+    let path = root.join(artifact.path);
+    let current = match std::fs::read_to_string(&path) {
+        Ok(text) => normalize_newlines(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Failure::new(format!("{}: {e}", path.display()))),
+    };
+    if current == artifact.contents {
+        return Ok(String::new());
+    }
+    let diff = similar::TextDiff::from_lines(&current, &artifact.contents)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("a/{} (checked in)", artifact.path),
+            &format!("b/{} (from {SPEC})", artifact.path),
+        )
+        .to_string();
+    if mode == Mode::Write {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+        }
+        std::fs::write(&path, &artifact.contents)
+            .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    }
+    Ok(diff)
+}
+
+fn normalize_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+/// Runs the task.
+pub fn run(mode: Mode) -> Result<(), Failure> {
+    let root = project_root();
+    let artifacts = generate(&root.join(SPEC))?;
+
+    let mut stale = Vec::new();
+    for artifact in &artifacts {
+        let before = std::fs::read_to_string(root.join(artifact.path)).unwrap_or_default();
+        let diff = write_or_check(&root, artifact, mode)?;
+        if diff.is_empty() {
+            println!("up to date: {}", artifact.path);
+            continue;
+        }
+        let changes = ModelSummary::of(&before).changes_to(&ModelSummary::of(&artifact.contents));
+        match mode {
+            Mode::Write => println!("updated: {}", artifact.path),
+            Mode::Check => {
+                println!("stale: {}\n{diff}", artifact.path);
+                stale.push(artifact.path.to_owned());
+            }
+        }
+        if changes.is_empty() {
+            println!("  (no model changes: operations, docs or formatting only)");
+        }
+        for change in changes {
+            println!("  {change}");
+        }
+    }
+
+    snapshots(&root, mode, &mut stale)?;
+
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "stale: {}\nrun `cargo xtask codegen`, review the diff, and commit it with the reason",
+            stale.join(", ")
+        )))
+    }
+}
+
+/// Brings the insta snapshots of the generated models up to date (or checks them).
+fn snapshots(root: &Path, mode: Mode, stale: &mut Vec<String>) -> Result<(), Failure> {
+    let dir = root.join(SNAPSHOT_DIR);
+    let before = snapshot_files(&dir)?;
+    if mode == Mode::Write {
+        // Removing them first lets types that left the spec take their snapshots along.
+        for file in &before {
+            if is_generated_model_snapshot(file) {
+                std::fs::remove_file(file)
+                    .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+            }
+        }
+    }
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root)
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "invent-sdk",
+            "--test",
+            SNAPSHOT_TEST,
+        ])
+        .env("INSTA_FORCE_PASS", "0");
+    match mode {
+        Mode::Write => cmd.env("INSTA_UPDATE", "always").env_remove("CI"),
+        Mode::Check => cmd.env("INSTA_UPDATE", "no").env("CI", "true"),
+    };
+    let status = cmd
+        .status()
+        .map_err(|e| Failure::new(format!("running cargo test: {e}")))?;
+
+    let after = snapshot_files(&dir)?;
+    if mode == Mode::Write {
+        let added: Vec<_> = after.iter().filter(|f| !before.contains(f)).collect();
+        let removed: Vec<_> = before.iter().filter(|f| !after.contains(f)).collect();
+        for f in added {
+            println!("  snapshot added: {}", display_rel(root, f));
+        }
+        for f in removed {
+            println!("  snapshot removed: {}", display_rel(root, f));
+        }
+        if !status.success() {
+            return Err(Failure::new(
+                "snapshot tests failed after regeneration (see above)",
+            ));
+        }
+        println!("snapshots: written; review them with `git diff {SNAPSHOT_DIR}`");
+    } else if !status.success() {
+        stale.push(format!("{SNAPSHOT_DIR} (snapshot tests fail; see above)"));
+    } else {
+        println!("up to date: {SNAPSHOT_DIR}");
+    }
+    Ok(())
+}
+
+fn is_generated_model_snapshot(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(&format!("{SNAPSHOT_TEST}__")) && n.ends_with(".snap"))
+}
+
+fn snapshot_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Failure::new(format!("{}: {e}", dir.display()))),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+        files.push(entry.path());
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn display_rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guard works: a field added to the spec makes the check fail, with a
+    /// diff naming the field, until `cargo xtask codegen` writes it.
+    #[test]
+    fn a_field_added_to_the_spec_is_stale_until_regenerated() {
+        let root = project_root();
+        let spec = std::fs::read_to_string(root.join(SPEC)).expect("read openapi.yaml");
+        let edited = spec.replacen(
+            "    WorkbenchFeature:\n      type: object\n      description: Workbench settings.\n      properties:\n",
+            "    WorkbenchFeature:\n      type: object\n      description: Workbench settings.\n      properties:\n        max_sessions:\n          type: integer\n          format: int64\n          description: Added by a test.\n",
+            1,
+        );
+        assert_ne!(
+            spec, edited,
+            "the test's anchor text is no longer in openapi.yaml"
+        );
+
+        let dir = std::env::temp_dir().join(format!("xtask-guard-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let spec_path = dir.join("openapi.yaml");
+        std::fs::write(&spec_path, edited).expect("write edited spec");
+
+        let artifacts = generate(&spec_path).expect("generate from the edited spec");
+        let sdk = artifacts
+            .iter()
+            .find(|a| a.path == SDK_REVIEW_COPY)
+            .expect("an SDK artifact");
+
+        // Against the checked-in tree: stale, and the diff names the field.
+        let diff = write_or_check(&root, sdk, Mode::Check).expect("check");
+        assert!(
+            diff.lines()
+                .any(|l| l.starts_with('+') && l.contains("pub max_sessions")),
+            "{diff}"
+        );
+        let changes = ModelSummary::of(
+            &std::fs::read_to_string(root.join(SDK_REVIEW_COPY)).expect("review copy"),
+        )
+        .changes_to(&ModelSummary::of(&sdk.contents));
+        assert!(
+            changes
+                .iter()
+                .any(|c| c == "field added: WorkbenchFeature.max_sessions"),
+            "{changes:?}"
+        );
+
+        // After writing (into a scratch tree), the same check passes.
+        assert!(!write_or_check(&dir, sdk, Mode::Write)
+            .expect("write")
+            .is_empty());
+        assert_eq!(write_or_check(&dir, sdk, Mode::Check).expect("check"), "");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn the_checked_in_review_copy_is_fresh() {
+        let root = project_root();
+        let artifacts = generate(&root.join(SPEC)).expect("generate");
+        for artifact in artifacts {
+            let diff = write_or_check(&root, &artifact, Mode::Check).expect("check");
+            assert!(diff.is_empty(), "run `cargo xtask codegen`:\n{diff}");
+        }
+    }
+}
