@@ -1,12 +1,80 @@
-//! Rust SDK for the [Invent API](https://api.useinvent.com): update a chat's
-//! state and fork a chat.
+//! Rust SDK for the Invent API (customer conversations and AI assistants):
+//! update a chat's state and fork a chat.
 //!
-//! The models and operations are generated at build time from the project's
-//! hand-written `openapi.yaml` by progenitor, with the settings in
-//! `invent-codegen`; nothing under `src/` is generated.
+//! # Quick start
+//!
+//! ```no_run
+//! use invent_sdk::{types::ChatStateStatus, Client};
+//!
+//! # async fn run() -> Result<(), invent_sdk::Error> {
+//! let client = Client::from_env()?; // reads INVENT_API_KEY (and INVENT_BASE_URL)
+//! let chat = client
+//!     .update_chat_state("chat_123")
+//!     .state(ChatStateStatus::Closed)
+//!     .csat_score(5)
+//!     .send()
+//!     .await?;
+//! println!("chat {} closed, request id {:?}", chat.id, chat.request_id());
+//!
+//! let fork = client.fork_chat("chat_123").message_id("msg_7").send().await?;
+//! println!("forked into {}", fork.id);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Configuration
+//!
+//! [`Client::from_env`] reads the API key from `INVENT_API_KEY` (required) and
+//! the base URL from `INVENT_BASE_URL` (default [`DEFAULT_BASE_URL`]).
+//! [`Client::builder`] sets everything else: timeouts, retries, user agent,
+//! extra headers, the response size limit, or your own `reqwest::Client`.
+//! The key is marked sensitive and never printed, logged or kept in errors.
+//!
+//! # Errors
+//!
+//! Every call returns [`ApiResponse`] (the value plus status, headers and
+//! request id) or an [`Error`] whose variant says what to do; see its helpers
+//! such as [`Error::is_not_found`] and [`Error::request_id`]. Input is checked
+//! before sending (CSAT score 1..=5, `muted_until` at most one year ahead,
+//! ids that are not empty, `.` or `..`): a rejected call sends nothing. Ids
+//! are sent percent-encoded as one path segment, whatever they contain.
+//!
+//! # Retries
+//!
+//! Transient failures are retried with exponential backoff and full jitter,
+//! honouring `Retry-After`; see [`RetryPolicy`] and [`Client`'s retry
+//! rules](Client#retries): a fork is never sent twice where the server may
+//! already have created it, unless you opt in.
+//!
+//! # Three-state updates
+//!
+//! Nullable properties are `Option<Nullable<T>>`: `None` leaves the value
+//! unchanged, `Some(Nullable::Null)` sends `null` (cancel the follow-up,
+//! unmute), `Some(Nullable::Value(v))` sets it. The call builders spell these
+//! as [`UpdateChatState::follow_up_at`] / [`UpdateChatState::clear_follow_up`]
+//! and [`UpdateChatState::muted_until`] / [`UpdateChatState::unmute`].
+//!
+//! # Forward compatibility
+//!
+//! Servers add fields and enum values over time. Unknown fields are ignored;
+//! an unknown enum value is kept in the enum's `Unknown(String)` variant and
+//! written back unchanged; timestamps keep their exact text (offset and
+//! fraction digits), and a bare date does not fail a response.
+//!
+//! # How it is built
+//!
+//! The models ([`types`]) and the wire calls are generated at build time from
+//! the project's hand-written `openapi.yaml` by progenitor, with the settings
+//! in `invent-codegen`; nothing under `src/` is generated. The hand-written
+//! modules add configuration, validation, typed errors, retries, timeouts, a
+//! bounded body read and tracing (one `invent.request` span per call, one
+//! event per attempt with status, latency and request id).
 
 mod bounds;
+mod client;
+mod error;
 mod nullable;
+mod retry;
 mod timestamp;
 mod transport;
 
@@ -25,8 +93,14 @@ mod generated {
 }
 
 pub use bounds::OutOfRange;
+pub use client::{
+    ApiResponse, Client, ClientBuilder, ForkChat, UpdateChatState, API_KEY_ENV, BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+};
+pub use error::{ApiError, DecodeError, Error};
 pub use generated::types;
 pub use nullable::Nullable;
+pub use retry::RetryPolicy;
 pub use timestamp::{InvalidTimestamp, Timestamp};
 
 // The README's examples are compiled and run as doctests.

@@ -1,20 +1,302 @@
-//! What the generated client does around each request (progenitor's hooks).
+//! What happens around every request the generated code sends: auth and
+//! headers, the per-request timeout, retries, a bounded body read, tracing.
+//!
+//! progenitor calls [`ClientHooks::exec`] with the request it built; this is
+//! the only place the SDK touches the wire. Per call, the generated client
+//! carries a [`Transport`] whose [`Call`] records the final status, headers
+//! and body, so [`crate::Client`] can build a precise [`Error`] even where
+//! progenitor's own error drops them (a non-JSON 502 page, say).
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, USER_AGENT};
+use reqwest::StatusCode;
+use tracing::Instrument;
+
+use crate::error::{self, Error};
 use crate::generated;
+use crate::retry::{self, Idempotency, RetryPolicy};
 
-/// Per-client state the generated `Client` carries for its hooks.
-#[derive(Clone, Debug, Default)]
-pub struct Transport {}
+/// Client-wide settings, shared by every call.
+pub(crate) struct Shared {
+    /// `Bearer …`, marked sensitive so reqwest and `http` never print it.
+    pub(crate) authorization: HeaderValue,
+    /// The key itself, only to scrub it from anything a server echoes back.
+    pub(crate) api_key: String,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("api_key", &"[REDACTED]")
+            .field("user_agent", &self.user_agent)
+            .field(
+                "default_headers",
+                &self.default_headers.keys().collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// One call: its retry rules and what happened on the wire.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) idempotency: Idempotency,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+    record: Mutex<Record>,
+}
+
+/// The last attempt's outcome.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    pub(crate) attempts: u32,
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    /// A failure `exec` could not express as a `reqwest::Error` (body too large).
+    pub(crate) failure: Option<Error>,
+}
+
+impl Call {
+    pub(crate) fn new(
+        idempotency: Idempotency,
+        retry: RetryPolicy,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Call {
+            idempotency,
+            retry,
+            timeout,
+            record: Mutex::new(Record::default()),
+        }
+    }
+
+    fn record(&self) -> MutexGuard<'_, Record> {
+        // The lock is never held across an await or a panic point; recover anyway.
+        self.record
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes what was recorded (once the call is over).
+    pub(crate) fn take_record(&self) -> Record {
+        std::mem::take(&mut *self.record())
+    }
+}
+
+/// The state progenitor's generated `Client` carries (its "inner type").
+#[derive(Clone)]
+pub struct Transport {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) call: Arc<Call>,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("shared", &self.shared)
+            .field("call", &self.call)
+            .finish()
+    }
+}
 
 impl ClientHooks<Transport> for generated::Client {
     async fn exec(
         &self,
-        request: reqwest::Request,
-        _info: &OperationInfo,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        use progenitor_client::ClientInfo;
-        self.client().execute(request).await
+        let transport = self.inner();
+        transport.prepare(&mut request);
+        let span = tracing::debug_span!(
+            "invent.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = crate::client::path_template(info.operation_id),
+        );
+        transport
+            .execute(self.client(), request)
+            .instrument(span)
+            .await
     }
+}
+
+enum BodyError {
+    TooLarge,
+    Read(reqwest::Error),
+}
+
+impl Transport {
+    fn prepare(&self, request: &mut reqwest::Request) {
+        let headers = request.headers_mut();
+        for (name, value) in &self.shared.default_headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        headers.insert(USER_AGENT, self.shared.user_agent.clone());
+        headers.insert(AUTHORIZATION, self.shared.authorization.clone());
+        if let Some(timeout) = self.call.timeout.or(self.shared.timeout) {
+            *request.timeout_mut() = Some(timeout);
+        }
+    }
+
+    async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let call = &self.call;
+        let policy = &call.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let mut may_retry = attempt <= policy.max_retries;
+            // JSON bodies are bytes and always clone; a body that cannot be
+            // cloned (a stream) is sent once.
+            let this_try = match request.try_clone() {
+                Some(copy) => copy,
+                None => {
+                    may_retry = false;
+                    let placeholder =
+                        reqwest::Request::new(reqwest::Method::GET, request.url().clone());
+                    std::mem::replace(&mut request, placeholder)
+                }
+            };
+            let started = Instant::now();
+            let response = match http.execute(this_try).await {
+                Ok(response) => response,
+                Err(e) => {
+                    let before_sending = e.is_connect();
+                    tracing::debug!(attempt, error = %e, before_sending, "request failed");
+                    if may_retry && retry::should_retry_transport(before_sending, call.idempotency)
+                    {
+                        self.wait(policy.backoff(attempt), attempt).await;
+                        continue;
+                    }
+                    call.record().attempts = attempt;
+                    return Err(e);
+                }
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_body(response, self.shared.max_response_bytes).await;
+            let request_id = error::request_id(&headers);
+            tracing::debug!(
+                attempt,
+                status = status.as_u16(),
+                latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                request_id = request_id.as_deref().unwrap_or(""),
+                "response"
+            );
+            match body {
+                Ok(body) => {
+                    if may_retry && retry::should_retry_status(status, call.idempotency) {
+                        let wait = match retry::retry_after(&headers, chrono::Utc::now()) {
+                            Some(asked) if asked <= policy.max_retry_after => Some(asked),
+                            // Longer than we are willing to wait: report it instead.
+                            Some(_) => None,
+                            None => Some(policy.backoff(attempt)),
+                        };
+                        if let Some(wait) = wait {
+                            self.wait(wait, attempt).await;
+                            continue;
+                        }
+                    }
+                    let mut record = call.record();
+                    record.attempts = attempt;
+                    record.status = Some(status);
+                    record.headers = headers.clone();
+                    record.body = body.clone();
+                    drop(record);
+                    return Ok(rebuild(status, headers, body));
+                }
+                Err(BodyError::TooLarge) => {
+                    let mut record = call.record();
+                    record.attempts = attempt;
+                    record.status = Some(status);
+                    record.failure = Some(Error::ResponseTooLarge {
+                        limit: self.shared.max_response_bytes,
+                        status,
+                        request_id,
+                    });
+                    drop(record);
+                    // progenitor needs a response; the recorded failure wins.
+                    return Ok(rebuild(status, headers, Bytes::new()));
+                }
+                Err(BodyError::Read(e)) => {
+                    // The server answered, so it may have acted.
+                    tracing::debug!(attempt, error = %e, "reading the body failed");
+                    if may_retry && retry::should_retry_transport(false, call.idempotency) {
+                        self.wait(policy.backoff(attempt), attempt).await;
+                        continue;
+                    }
+                    call.record().attempts = attempt;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn wait(&self, wait: Duration, attempt: u32) {
+        tracing::debug!(
+            attempt,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying"
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let first = match response.chunk().await.map_err(BodyError::Read)? {
+        Some(chunk) => chunk,
+        None => return Ok(Bytes::new()),
+    };
+    if first.len() > limit {
+        return Err(BodyError::TooLarge);
+    }
+    // Most bodies arrive in one chunk: no copy then.
+    let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
+        return Ok(first);
+    };
+    let mut body = BytesMut::with_capacity(first.len() + second.len());
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(BodyError::Read)?;
+    }
+    Ok(body.freeze())
+}
+
+/// A response with the body already read, for progenitor to decode.
+fn rebuild(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
 }

@@ -1,0 +1,390 @@
+//! [`Error`]: everything a call can fail with, sorted by what the caller should do.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// How many characters of a body an error keeps (bodies can be whole HTML pages).
+pub(crate) const SNIPPET_CHARS: usize = 512;
+
+/// Headers servers and proxies use for the request id, in order of preference.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
+
+/// An error from the SDK.
+///
+/// Match on the variant, or ask: [`Error::is_not_found`], [`Error::is_rate_limited`],
+/// [`Error::is_unauthorized`], [`Error::is_retryable`], [`Error::status`],
+/// [`Error::request_id`] (quote it to Invent support).
+///
+/// Nothing here ever contains the API key: bodies and messages taken from the
+/// server are scrubbed of it before they are stored.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured (a missing `INVENT_API_KEY`, a malformed base URL…).
+    /// Fix the configuration; retrying will not help.
+    Config {
+        /// What is wrong, naming the setting or environment variable.
+        message: String,
+    },
+    /// A request argument is invalid; nothing was sent.
+    InvalidInput {
+        /// The offending argument (`csat_score`, `chat_id`, …).
+        field: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The API answered with an error status (after any retries).
+    Api(Box<ApiError>),
+    /// The request or the response body did not complete in time.
+    Timeout {
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// The underlying error.
+        source: reqwest::Error,
+    },
+    /// The connection failed (refused, reset, TLS, DNS…).
+    Connection {
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// The underlying error.
+        source: reqwest::Error,
+    },
+    /// A success response whose body is not the documented shape.
+    Decode(Box<DecodeError>),
+    /// The response body exceeded the configured limit and was not read further.
+    ResponseTooLarge {
+        /// The limit in bytes ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+        limit: usize,
+        /// The response status.
+        status: StatusCode,
+        /// The request id, if the server sent one.
+        request_id: Option<String>,
+    },
+}
+
+/// An error status from the API, with what the server said about it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) request_id: Option<String>,
+    pub(crate) message: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) snippet: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) attempts: u32,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The request id the server assigned, if it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The server's `message`, when the body was a JSON error object.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The server's `code`, when the body was a JSON error object.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The start of the body (at most 512 characters) when it was not a JSON
+    /// error object, e.g. a proxy's HTML 502 page.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.snippet.as_deref()
+    }
+
+    /// The server's `Retry-After`, if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// Attempts made, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+/// A response body that could not be decoded.
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    pub(crate) status: StatusCode,
+    pub(crate) request_id: Option<String>,
+    pub(crate) path: String,
+    pub(crate) message: String,
+    pub(crate) snippet: String,
+}
+
+impl DecodeError {
+    /// The JSON path of the failing value, e.g. `state.csat_score` (`.` for the root).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What was wrong with it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The start of the body (at most 512 characters).
+    pub fn body_snippet(&self) -> &str {
+        &self.snippet
+    }
+
+    /// The response status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The request id the server assigned, if it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl Error {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::ResponseTooLarge { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The request id the server assigned, when it answered with one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id(),
+            Error::Decode(e) => e.request_id(),
+            Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// 404: the chat (or the message to fork from) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// 429: the rate limit (500 requests a minute per IP) was hit; see [`ApiError::retry_after`].
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// 401: the API key is missing, wrong or revoked.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// Whether the request did not complete in time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Whether trying again later may succeed: timeouts, connection failures,
+    /// 408, 429 and 500/502/503/504. (The client already retried as configured.)
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Connection { .. } => true,
+            Error::Api(e) => crate::retry::is_retryable_status(e.status),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { message } => write!(f, "invalid client configuration: {message}"),
+            Error::InvalidInput { field, reason } => {
+                write!(f, "invalid `{field}`: {reason} (nothing was sent)")
+            }
+            Error::Api(e) => e.fmt(f),
+            Error::Timeout { attempts, .. } => {
+                write!(f, "the request timed out ({})", plural_attempts(*attempts))
+            }
+            Error::Connection { attempts, source } => write!(
+                f,
+                "could not reach the Invent API ({}): {}",
+                plural_attempts(*attempts),
+                error_chain(source)
+            ),
+            Error::Decode(e) => e.fmt(f),
+            Error::ResponseTooLarge {
+                limit,
+                status,
+                request_id,
+            } => {
+                write!(f, "the response ({status}")?;
+                write_request_id(f, request_id.as_deref())?;
+                write!(f, ") is larger than the {limit}-byte limit")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Invent API error {}", self.status)?;
+        write_request_id(f, self.request_id.as_deref())?;
+        match (&self.message, &self.snippet) {
+            (Some(message), _) => write!(f, ": {message}")?,
+            (None, Some(snippet)) if !snippet.is_empty() => write!(f, ": {snippet}")?,
+            _ => {}
+        }
+        if let Some(code) = &self.code {
+            write!(f, " [{code}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode the response ({}", self.status)?;
+        write_request_id(f, self.request_id.as_deref())?;
+        write!(
+            f,
+            ") at `{}`: {}; body starts: {}",
+            self.path, self.message, self.snippet
+        )
+    }
+}
+
+fn write_request_id(f: &mut fmt::Formatter<'_>, request_id: Option<&str>) -> fmt::Result {
+    match request_id {
+        Some(id) => write!(f, ", request id {id}"),
+        None => Ok(()),
+    }
+}
+
+fn plural_attempts(attempts: u32) -> String {
+    if attempts == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{attempts} attempts")
+    }
+}
+
+/// `reqwest::Error`'s own message is terse ("error sending request"); the cause
+/// ("connection refused") is what a user needs.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Timeout { source, .. } | Error::Connection { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+impl std::error::Error for DecodeError {}
+
+/// The request id in `headers`, if any.
+pub(crate) fn request_id_str(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+}
+
+/// The request id in `headers`, if any, owned.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    request_id_str(headers).map(str::to_owned)
+}
+
+/// The first [`SNIPPET_CHARS`] characters of `body`, lossily decoded, with
+/// `secret` (the API key) replaced wherever a misbehaving server echoed it.
+pub(crate) fn snippet(body: &[u8], secret: Option<&str>) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = match secret {
+        Some(secret) if !secret.is_empty() => text.replace(secret, "[REDACTED]"),
+        _ => text.into_owned(),
+    };
+    let mut chars = text.char_indices();
+    match chars.nth(SNIPPET_CHARS) {
+        Some((cut, _)) => format!("{}… (truncated)", &text[..cut]),
+        None => text,
+    }
+}
+
+/// Scrubs `secret` from a message taken from the server.
+pub(crate) fn scrub(text: String, secret: Option<&str>) -> String {
+    match secret {
+        Some(secret) if !secret.is_empty() && text.contains(secret) => {
+            text.replace(secret, "[REDACTED]")
+        }
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_bounded_on_char_boundaries_and_scrubbed() {
+        let body = "é".repeat(2000);
+        let s = snippet(body.as_bytes(), None);
+        assert!(s.starts_with(&"é".repeat(SNIPPET_CHARS)));
+        assert!(s.ends_with("… (truncated)"));
+        assert_eq!(
+            snippet(b"key sk-123 leaked", Some("sk-123")),
+            "key [REDACTED] leaked"
+        );
+        assert_eq!(snippet(&[0xff, b'a'], None), "\u{fffd}a");
+    }
+
+    #[test]
+    fn request_id_prefers_x_request_id() {
+        let mut headers = HeaderMap::new();
+        headers.insert("request-id", "b".parse().expect("valid"));
+        assert_eq!(request_id(&headers).as_deref(), Some("b"));
+        headers.insert("x-request-id", "a".parse().expect("valid"));
+        assert_eq!(request_id(&headers).as_deref(), Some("a"));
+    }
+}

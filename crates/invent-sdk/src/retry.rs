@@ -1,0 +1,177 @@
+//! When to try a request again, and how long to wait first.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::StatusCode;
+
+/// Retry settings: exponential backoff with full jitter, honouring `Retry-After`.
+///
+/// The wait before retry `n` (1-based) is a random duration in
+/// `0..=min(max_backoff, initial_backoff * 2^(n-1))`, unless the server sent
+/// `Retry-After` (seconds or an HTTP date): then that, if it is at most
+/// `max_retry_after`; a longer `Retry-After` ends the retries and is reported
+/// in [`ApiError::retry_after`](crate::ApiError::retry_after).
+///
+/// Which failures are retried depends on whether the operation is idempotent;
+/// see [`Client`](crate::Client#retries).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 2).
+    pub max_retries: u32,
+    /// Backoff ceiling before the first retry (default 500 ms).
+    pub initial_backoff: Duration,
+    /// Backoff ceiling for any retry (default 8 s).
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` the client will wait (default 60 s).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// The jittered backoff before retry number `retry` (1-based).
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exp = retry.saturating_sub(1).min(31);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1u32 << exp)
+            .min(self.max_backoff);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(0..=millis))
+    }
+}
+
+/// Whether the operation may be repeated without changing the outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// Same request, same result (`update_chat_state`): retry any transient failure.
+    Idempotent,
+    /// Creates something (`fork_chat`): retry only when the server cannot have acted.
+    CreatesResource,
+}
+
+/// 408, 429, 500, 502, 503, 504.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether a response with `status` may be retried for an operation of this kind.
+pub(crate) fn should_retry_status(status: StatusCode, idempotency: Idempotency) -> bool {
+    match idempotency {
+        Idempotency::Idempotent => is_retryable_status(status),
+        // A 429 is a refusal before any work; anything else may have forked.
+        Idempotency::CreatesResource => status == StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+/// Whether a transport failure may be retried for an operation of this kind.
+///
+/// `before_sending` is true when the connection was never established, so the
+/// server cannot have seen the request.
+pub(crate) fn should_retry_transport(before_sending: bool, idempotency: Idempotency) -> bool {
+    match idempotency {
+        Idempotency::Idempotent => true,
+        Idempotency::CreatesResource => before_sending,
+    }
+}
+
+/// The server's `Retry-After`, as seconds or an HTTP date (relative to `now`).
+pub(crate) fn retry_after(
+    headers: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    // A date in the past means "now".
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn backoff_is_bounded_by_the_exponential_ceiling_and_the_cap() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+            ..RetryPolicy::default()
+        };
+        for _ in 0..200 {
+            assert!(policy.backoff(1) <= Duration::from_millis(100));
+            assert!(policy.backoff(2) <= Duration::from_millis(200));
+            assert!(policy.backoff(3) <= Duration::from_millis(300));
+            assert!(policy.backoff(40) <= Duration::from_millis(300));
+        }
+        // Full jitter: not always the ceiling.
+        let distinct: std::collections::HashSet<_> = (0..50).map(|_| policy.backoff(3)).collect();
+        assert!(distinct.len() > 1);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::Utc
+            .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
+            .single()
+            .expect("valid");
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "7".parse().expect("valid"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:30 GMT".parse().expect("valid"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:27:00 GMT".parse().expect("valid"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, "soon".parse().expect("valid"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn creating_operations_retry_only_when_the_server_cannot_have_acted() {
+        use Idempotency::*;
+        for code in [408, 500, 502, 503, 504] {
+            let status = StatusCode::from_u16(code).expect("valid");
+            assert!(should_retry_status(status, Idempotent));
+            assert!(!should_retry_status(status, CreatesResource));
+        }
+        assert!(should_retry_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            CreatesResource
+        ));
+        assert!(!should_retry_status(StatusCode::NOT_FOUND, Idempotent));
+        assert!(should_retry_transport(true, CreatesResource));
+        assert!(!should_retry_transport(false, CreatesResource));
+        assert!(should_retry_transport(false, Idempotent));
+    }
+}

@@ -1,0 +1,715 @@
+//! The hand-written client around the generated calls, against a real local
+//! HTTP server (wiremock on 127.0.0.1) that records every request it gets.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests fail by panicking.
+
+use std::time::Duration;
+
+use invent_sdk::types::{ChatStateStatus, CsatScore};
+use invent_sdk::{Client, Error, RetryPolicy, Timestamp};
+use serde_json::{json, Value};
+use tracing::instrument::WithSubscriber;
+use wiremock::matchers::{any, body_json, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const KEY: &str = "sk-test-3f9a7c1e-DO-NOT-PRINT";
+
+fn chat_json() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/seed_003_fork_chat_response.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
+}
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    }
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .build()
+        .expect("client")
+}
+
+fn ok_chat() -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("x-request-id", "req_ok_1")
+        .set_body_json(chat_json())
+}
+
+/// The first `times` requests get `failure`, every later one a chat.
+async fn fail_then_succeed(server: &MockServer, failure: ResponseTemplate, times: u64) {
+    Mock::given(any())
+        .respond_with(failure)
+        .up_to_n_times(times)
+        .mount(server)
+        .await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(server)
+        .await;
+}
+
+async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn update_sends_auth_user_agent_headers_and_the_exact_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/chats/chat_1/state"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(header(
+            "user-agent",
+            format!("invent-sdk-rust/{}", env!("CARGO_PKG_VERSION")).as_str(),
+        ))
+        .and(header("x-team", "support"))
+        .and(body_json(
+            json!({"state": "CLOSED", "csat_score": 5, "follow_up_at": null}),
+        ))
+        .respond_with(ok_chat())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .default_header("x-team", "support")
+        .build()
+        .expect("client");
+
+    let chat = client
+        .update_chat_state("chat_1")
+        .state(ChatStateStatus::Closed)
+        .csat_score(5)
+        .clear_follow_up()
+        .send()
+        .await
+        .expect("success");
+
+    assert_eq!(chat.status().as_u16(), 200);
+    assert_eq!(chat.request_id(), Some("req_ok_1"));
+    assert_eq!(chat.attempts(), 1);
+    assert_eq!(
+        chat.state.as_ref().and_then(|s| s.csat_score),
+        CsatScore::try_from(3).ok()
+    );
+    assert_eq!(
+        serde_json::to_value(chat.into_inner()).expect("encodes"),
+        chat_json()
+    );
+}
+
+#[tokio::test]
+async fn three_states_through_the_builder() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let at: Timestamp = "2030-01-02T03:04:05.678+01:00".parse().expect("valid");
+
+    client
+        .update_chat_state("c")
+        .ai_enabled(false)
+        .send()
+        .await
+        .expect("ok");
+    client
+        .update_chat_state("c")
+        .clear_follow_up()
+        .unmute()
+        .send()
+        .await
+        .expect("ok");
+    client
+        .update_chat_state("c")
+        .follow_up_at(at.clone())
+        .send()
+        .await
+        .expect("ok");
+
+    let bodies: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            r#"{"ai_enabled":false}"#,
+            r#"{"follow_up_at":null,"muted_until":null}"#,
+            r#"{"follow_up_at":"2030-01-02T03:04:05.678+01:00"}"#,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn fork_sends_message_and_title() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/chats/chat_1/fork"))
+        .and(body_json(
+            json!({"message_id": "msg_2", "title": "Refund follow-up"}),
+        ))
+        .respond_with(ok_chat())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let fork = client(&server)
+        .fork_chat("chat_1")
+        .message_id("msg_2")
+        .title("Refund follow-up")
+        .send()
+        .await
+        .expect("fork");
+    assert_eq!(fork.id, "<string>");
+}
+
+#[tokio::test]
+async fn invalid_input_is_rejected_and_nothing_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let far = Timestamp::from(chrono::Utc::now() + chrono::Duration::days(400));
+
+    let failures = [
+        (
+            "csat_score",
+            client.update_chat_state("c").csat_score(0).send().await,
+        ),
+        (
+            "csat_score",
+            client.update_chat_state("c").csat_score(6).send().await,
+        ),
+        (
+            "csat_score",
+            client.update_chat_state("c").csat_score(9).send().await,
+        ),
+        (
+            "muted_until",
+            client
+                .update_chat_state("c")
+                .muted_until(far.clone())
+                .send()
+                .await,
+        ),
+        (
+            "muted_until",
+            client
+                .update_chat_state("c")
+                .muted_until("2030-01-01".parse::<Timestamp>().expect("date"))
+                .send()
+                .await,
+        ),
+        ("chat_id", client.update_chat_state("").send().await),
+        ("chat_id", client.update_chat_state(".").send().await),
+        ("chat_id", client.update_chat_state("..").send().await),
+        (
+            "chat_id",
+            client.fork_chat("..").message_id("m").send().await,
+        ),
+        ("message_id", client.fork_chat("c").send().await),
+        (
+            "message_id",
+            client.fork_chat("c").message_id("").send().await,
+        ),
+        (
+            "message_id",
+            client.fork_chat("c").message_id("..").send().await,
+        ),
+    ];
+    for (expected, result) in failures {
+        match result {
+            Err(Error::InvalidInput { field, reason }) => assert_eq!(field, expected, "{reason}"),
+            other => panic!("{expected}: expected InvalidInput, got {other:?}"),
+        }
+    }
+    assert!(
+        requests(&server).await.is_empty(),
+        "a request left on bad input"
+    );
+
+    // The opt-out sends what the local clock would reject.
+    client
+        .update_chat_state("c")
+        .muted_until(far)
+        .allow_mute_beyond_one_year()
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(requests(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn ids_are_one_encoded_path_segment() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let cases = [
+        ("a/b", "/chats/a%2Fb/state"),
+        ("a?b=1", "/chats/a%3Fb=1/state"),
+        ("a#b", "/chats/a%23b/state"),
+        ("100%", "/chats/100%25/state"),
+        ("a b", "/chats/a%20b/state"),
+        ("../fork", "/chats/..%2Ffork/state"),
+        ("...", "/chats/.../state"),
+    ];
+    for (id, _) in cases {
+        client
+            .update_chat_state(id)
+            .ai_enabled(true)
+            .send()
+            .await
+            .expect(id);
+    }
+    let seen: Vec<String> = requests(&server)
+        .await
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    let expected: Vec<&str> = cases.iter().map(|(_, p)| *p).collect();
+    assert_eq!(seen, expected);
+    assert!(requests(&server)
+        .await
+        .iter()
+        .all(|r| r.url.query().is_none()));
+}
+
+#[tokio::test]
+async fn api_errors_carry_status_request_id_message_and_code() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("x-request-id", "req_404")
+                .set_body_json(
+                    json!({"message": "Chat not found", "code": "chat_not_found", "extra": 1}),
+                ),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .update_chat_state("nope")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("404");
+    assert!(err.is_not_found() && !err.is_retryable());
+    assert_eq!(err.request_id(), Some("req_404"));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (api.message(), api.code()),
+        (Some("Chat not found"), Some("chat_not_found"))
+    );
+    assert_eq!(
+        err.to_string(),
+        "Invent API error 404 Not Found, request id req_404: Chat not found [chat_not_found]"
+    );
+    assert_eq!(requests(&server).await.len(), 1, "404 must not be retried");
+}
+
+#[tokio::test]
+async fn unauthorized_and_rate_limited_helpers() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "bad key"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("401");
+    assert!(err.is_unauthorized());
+    let err = client
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect_err("429");
+    assert!(err.is_rate_limited() && err.is_retryable());
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    // An hour is longer than the client will wait: reported, not retried.
+    assert_eq!(api.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(api.attempts(), 1);
+}
+
+#[tokio::test]
+async fn an_html_gateway_page_is_an_api_error_with_a_bounded_snippet() {
+    let server = MockServer::start().await;
+    let page = format!(
+        "<html><body><h1>502 Bad Gateway</h1>{}</body></html>",
+        "x".repeat(5000)
+    );
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("502");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    let snippet = api.body_snippet().expect("snippet");
+    assert!(
+        snippet.starts_with("<html><body><h1>502 Bad Gateway</h1>"),
+        "{snippet}"
+    );
+    assert!(snippet.chars().count() < 600, "snippet is not bounded");
+    assert_eq!(
+        api.attempts(),
+        3,
+        "502 is retried twice for an idempotent call"
+    );
+    assert_eq!(requests(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_bad_success_body_is_a_decode_error_naming_the_path() {
+    let server = MockServer::start().await;
+    let mut body = chat_json();
+    body["state"]["csat_score"] = json!(9);
+    Mock::given(method("PATCH"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req_bad")
+                .set_body_json(body),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("decode");
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.path(), "state.csat_score");
+    assert_eq!(decode.request_id(), Some("req_bad"));
+    assert!(decode.message().contains("1..=5"), "{}", decode.message());
+    assert!(decode.body_snippet().starts_with('{'));
+
+    let err = client
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect_err("html");
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.path(), ".");
+    assert_eq!(decode.body_snippet(), "<html>oops</html>");
+}
+
+#[tokio::test]
+async fn transient_failures_of_an_update_are_retried() {
+    let server = MockServer::start().await;
+    fail_then_succeed(&server, ResponseTemplate::new(503), 2).await;
+    let chat = client(&server)
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("third try");
+    assert_eq!(chat.attempts(), 3);
+    assert_eq!(requests(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("503");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(requests(&server).await.len(), 3);
+
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .max_retries(0)
+        .send()
+        .await
+        .expect_err("503");
+    assert!(err.is_retryable());
+    assert_eq!(requests(&server).await.len(), 1, "per-call max_retries(0)");
+}
+
+#[tokio::test]
+async fn a_fork_is_never_sent_twice_when_the_server_may_have_acted() {
+    for status in [500, 502, 503, 504, 408] {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .fork_chat("c")
+            .message_id("m")
+            .send()
+            .await
+            .expect_err("error");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(
+            requests(&server).await.len(),
+            1,
+            "fork retried after {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_fork_is_retried_after_429_and_on_opt_in() {
+    let server = MockServer::start().await;
+    fail_then_succeed(
+        &server,
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+        1,
+    )
+    .await;
+    let fork = client(&server)
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect("retried");
+    assert_eq!(fork.attempts(), 2);
+
+    let server = MockServer::start().await;
+    fail_then_succeed(&server, ResponseTemplate::new(503), 1).await;
+    let fork = client(&server)
+        .fork_chat("c")
+        .message_id("m")
+        .retry_when_server_may_have_acted(true)
+        .send()
+        .await
+        .expect("opted in");
+    assert_eq!(fork.attempts(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    fail_then_succeed(
+        &server,
+        ResponseTemplate::new(429).insert_header("retry-after", "1"),
+        1,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    client(&server)
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("retried");
+    // A lower bound only: the client waited at least what the server asked.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_for_both_operations() {
+    // Bind then drop: the port is closed, connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(fast_retries())
+        .build()
+        .expect("client");
+    for result in [
+        client.update_chat_state("c").ai_enabled(true).send().await,
+        client.fork_chat("c").message_id("m").send().await,
+    ] {
+        match result {
+            Err(e @ Error::Connection { attempts: 3, .. }) => {
+                assert!(e.is_retryable());
+                assert!(e.to_string().contains("3 attempts"), "{e}");
+            }
+            other => panic!("expected a connection error after 3 attempts, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_and_only_the_update_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(200))
+        .retry_policy(fast_retries())
+        .build()
+        .expect("client");
+
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect_err("timeout");
+    assert!(matches!(err, Error::Timeout { attempts: 3, .. }), "{err:?}");
+    assert_eq!(requests(&server).await.len(), 3);
+
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let err = client
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect_err("timeout");
+    assert!(err.is_timeout());
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "a timed-out fork may have been created"
+    );
+}
+
+#[tokio::test]
+async fn the_key_is_never_printed() {
+    let server = MockServer::start().await;
+    // A misbehaving server that echoes the Authorization header back.
+    Mock::given(any())
+        .respond_with(|req: &Request| {
+            let auth = req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            ResponseTemplate::new(400)
+                .insert_header("x-request-id", "req_echo")
+                .set_body_json(json!({"message": format!("bad request with {auth}"), "code": auth}))
+        })
+        .mount(&server)
+        .await;
+
+    let (subscriber, logs) = capture_traces();
+    let client = client(&server);
+    let err = client
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .with_subscriber(subscriber)
+        .await
+        .expect_err("400");
+
+    let builder = Client::builder().api_key(KEY);
+    let outputs = [
+        format!("{client:?}"),
+        format!("{builder:?}"),
+        format!("{err}"),
+        format!("{err:?}"),
+        logs.text(),
+    ];
+    for output in &outputs {
+        assert!(!output.contains(KEY), "the key leaked into: {output}");
+    }
+    assert!(outputs[2].contains("[REDACTED]"), "{}", outputs[2]);
+    assert!(
+        logs.text().contains("attempt=1"),
+        "tracing recorded nothing: {}",
+        logs.text()
+    );
+    assert!(logs.text().contains("req_echo"), "{}", logs.text());
+}
+
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_traces() -> (impl tracing::Subscriber + Send + Sync, Logs) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (subscriber, logs)
+}
