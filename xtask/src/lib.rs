@@ -7,6 +7,7 @@ pub mod codegen;
 pub mod git;
 pub mod spec_diff;
 pub mod summary;
+pub mod versioning;
 
 use std::fmt;
 use std::path::PathBuf;
