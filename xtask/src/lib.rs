@@ -5,6 +5,7 @@
 
 pub mod codegen;
 pub mod git;
+pub mod semver;
 pub mod spec_diff;
 pub mod summary;
 pub mod versioning;

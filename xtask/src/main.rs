@@ -5,10 +5,11 @@
 //!   from `openapi.yaml`, or fail with a diff when they are stale.
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
+//! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
 
 use std::process::ExitCode;
 
-use xtask::{codegen, spec_diff};
+use xtask::{codegen, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -17,7 +18,9 @@ tasks:
                            with --check, change nothing and fail if anything is stale
   spec-diff [<base-ref>]   compare openapi.yaml at <base-ref> (default: the merge base with
                            main) with the working copy; exit 0: nothing breaking,
-                           1: breaking changes, 2: usage or I/O error";
+                           1: breaking changes, 2: usage or I/O error
+  semver [<base-ref>]      run cargo-semver-checks on invent-sdk against <base-ref>
+                           (default: the merge base with main)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -29,6 +32,10 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
+        ["semver", rest @ ..] => match base_arg(rest) {
+            Ok(base) => semver::run(base),
+            Err(e) => return usage_error(&e),
+        },
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
