@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::summary::ModelSummary;
-use crate::{project_root, Failure};
+use crate::{project_root, versioning, Failure};
 
 /// Files the task owns, relative to the workspace root.
 pub const SPEC: &str = "openapi.yaml";
@@ -86,6 +86,14 @@ fn normalize_newlines(text: &str) -> String {
 pub fn run(mode: Mode) -> Result<(), Failure> {
     let root = project_root();
     let artifacts = generate(&root.join(SPEC))?;
+    let version_problems = versioning::check_tree(&root, &root.join(SPEC))?;
+    if version_problems.is_empty() {
+        println!(
+            "versions agree: {SPEC} info.version, {}, {}",
+            versioning::SDK_PACKAGE,
+            versioning::CHANGELOG
+        );
+    }
 
     let mut stale = Vec::new();
     for artifact in &artifacts {
@@ -113,13 +121,18 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
 
     snapshots(&root, mode, &mut stale)?;
 
-    if stale.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::new(format!(
+    let mut problems = Vec::new();
+    if !stale.is_empty() {
+        problems.push(format!(
             "stale: {}\nrun `cargo xtask codegen`, review the diff, and commit it with the reason",
             stale.join(", ")
-        )))
+        ));
+    }
+    problems.extend(version_problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(problems.join("\n")))
     }
 }
 

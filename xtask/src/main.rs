@@ -3,34 +3,27 @@
 //! Tasks:
 //! - `codegen [--check]`: regenerate the SDK's review copy and model snapshots
 //!   from `openapi.yaml`, or fail with a diff when they are stale.
+//! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
+//!   rated for SDK users and for wire compatibility, with the semver bump.
+//! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
 
-mod codegen;
-mod summary;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// A task failed; the message says what to do about it.
-#[derive(Debug)]
-pub struct Failure(String);
-
-impl Failure {
-    fn new(message: impl Into<String>) -> Self {
-        Failure(message.into())
-    }
-}
-
-/// The workspace root (xtask lives one level below it).
-pub fn project_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
-}
+use xtask::{codegen, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  codegen [--check]   regenerate the SDK review copy and snapshots from openapi.yaml;
-                      with --check, change nothing and fail if anything is stale";
+  codegen [--check]        regenerate the SDK review copy and snapshots from openapi.yaml;
+                           with --check, change nothing and fail if anything is stale
+  spec-diff [<base-ref>]   compare openapi.yaml at <base-ref> (default: the merge base with
+                           main) with the working copy; exit 0: nothing breaking,
+                           1: breaking changes, 2: usage or I/O error
+  semver [<base-ref>]      run cargo-semver-checks on invent-sdk against <base-ref>
+                           (default: the merge base with main)";
+
+/// Exit code for a usage error or a task that could not run at all.
+const USAGE_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,20 +31,53 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["spec-diff", rest @ ..] => return spec_diff_task(rest),
+        ["semver", rest @ ..] => match base_arg(rest) {
+            Ok(base) => semver::run(base),
+            Err(e) => return usage_error(&e),
+        },
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        _ => Err(Failure::new(format!(
-            "unknown arguments: {}\n\n{USAGE}",
-            args.join(" ")
-        ))),
+        _ => return usage_error(&format!("unknown arguments: {}", args.join(" "))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(message)) => {
-            eprintln!("error: {message}");
+        Err(failure) => {
+            eprintln!("error: {failure}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// `spec-diff` has its own exit codes: 1 means "breaking changes found".
+fn spec_diff_task(args: &[&str]) -> ExitCode {
+    let base = match base_arg(args) {
+        Ok(base) => base,
+        Err(e) => return usage_error(&e),
+    };
+    match spec_diff::run(base) {
+        Ok(spec_diff::Outcome::Compatible) => ExitCode::SUCCESS,
+        Ok(spec_diff::Outcome::Breaking) => ExitCode::FAILURE,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(USAGE_ERROR)
+        }
+    }
+}
+
+/// The optional `<base-ref>` argument.
+fn base_arg<'a>(args: &[&'a str]) -> Result<Option<&'a str>, String> {
+    match args {
+        [] => Ok(None),
+        [flag] if flag.starts_with('-') => Err(format!("unknown option: {flag}")),
+        [rev] => Ok(Some(rev)),
+        _ => Err(format!("too many arguments: {}", args.join(" "))),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(USAGE_ERROR)
 }

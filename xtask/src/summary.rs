@@ -19,11 +19,7 @@ impl ModelSummary {
         let Ok(file) = syn::parse_file(source) else {
             return summary;
         };
-        let types = file.items.iter().find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        });
-        for item in types.into_iter().flatten() {
+        for item in types_module(&file).into_iter().flatten() {
             match item {
                 Item::Struct(s) => {
                     let fields = match &s.fields {
@@ -108,6 +104,30 @@ fn diff_map(
     }
 }
 
+/// The formatted source of model `name` in generated source, as the model
+/// snapshots show it; `None` when there is no such model.
+pub fn model_source(source: &str, name: &str) -> Option<String> {
+    let file = syn::parse_file(source).ok()?;
+    let item = types_module(&file)?.iter().find(|item| match item {
+        Item::Struct(s) => s.ident == name,
+        Item::Enum(e) => e.ident == name,
+        _ => false,
+    })?;
+    Some(prettyplease::unparse(&syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: vec![item.clone()],
+    }))
+}
+
+/// The items of the generated `types` module.
+fn types_module(file: &syn::File) -> Option<&[Item]> {
+    file.items.iter().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items.as_slice()),
+        _ => None,
+    })
+}
+
 /// `:: std :: option :: Option < T >` -> `Option<T>`: short and stable.
 fn compact(tokens: &str) -> String {
     tokens
@@ -121,6 +141,20 @@ fn compact(tokens: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_source_finds_one_model() {
+        let source = "pub mod types { pub struct A { pub x: i64 } pub enum E { P } }";
+        assert_eq!(
+            model_source(source, "A").as_deref(),
+            Some("pub struct A {\n    pub x: i64,\n}\n")
+        );
+        assert_eq!(
+            model_source(source, "E").as_deref(),
+            Some("pub enum E {\n    P,\n}\n")
+        );
+        assert_eq!(model_source(source, "Missing"), None);
+    }
 
     #[test]
     fn reports_types_fields_and_variants() {

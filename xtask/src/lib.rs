@@ -1,0 +1,44 @@
+//! Project automation for invent-rs, run as `cargo xtask <task>` (see `main.rs`).
+//!
+//! The tasks live in this library so that integration tests (`xtask/tests/`)
+//! can run them on fixture specs without going through the command line.
+
+pub mod codegen;
+pub mod git;
+pub mod semver;
+pub mod spec_diff;
+pub mod summary;
+pub mod versioning;
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A task failed; the message says what to do about it.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl Failure {
+    /// A failure with `message`, which should say what to do about it.
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure(message.into())
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The workspace root (xtask lives one level below it).
+pub fn project_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}

@@ -1,0 +1,385 @@
+//! The rating rules, one small spec edit at a time.
+
+use super::*;
+use crate::spec_diff::report::line;
+
+/// Two operations: `Thing` travels in responses, `Input` in requests,
+/// `Status` in both; `Score` is a named bounded integer (a checked newtype).
+const BASE: &str = r##"openapi: 3.0.3
+info: {title: t, version: 0.1.0}
+paths:
+  /things/{id}:
+    get:
+      operationId: get_thing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+        "404":
+          description: missing
+  /things:
+    post:
+      operationId: create_thing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Input"}
+      responses:
+        "201":
+          description: created
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+components:
+  schemas:
+    Thing:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        size: {type: integer, format: int32, minimum: 0, maximum: 10}
+        status: {$ref: "#/components/schemas/Status"}
+        created_at: {type: string, format: date-time}
+        note: {type: string}
+        kind: {type: string, enum: [a, b]}
+    Input:
+      type: object
+      properties:
+        name: {type: string}
+        score: {$ref: "#/components/schemas/Score"}
+        status: {$ref: "#/components/schemas/Status"}
+    Status:
+      type: string
+      enum: [OPEN, CLOSED]
+    Score:
+      type: integer
+      minimum: 1
+      maximum: 5
+"##;
+
+/// `BASE` with `from` replaced by `to` (which must be there).
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "not in BASE: {from}");
+    BASE.replacen(from, to, 1)
+}
+
+/// The report lines for `old` -> `new`.
+fn lines_between(old: &str, new: &str) -> Vec<String> {
+    let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    diff(&parse(old), &parse(new))
+        .changes
+        .iter()
+        .map(line)
+        .collect()
+}
+
+/// Each case: replace `from` by `to` in `BASE`; the report is the one line `want`.
+fn check(cases: &[(&str, &str, &str)]) {
+    for (from, to, want) in cases {
+        assert_eq!(
+            lines_between(BASE, &edit(from, to)),
+            [*want],
+            "{from:?} -> {to:?}"
+        );
+    }
+}
+
+const NOTE: &str = "        note: {type: string}\n";
+const ID_PARAM: &str = "        - {name: id, in: path, required: true, schema: {type: string}}\n";
+const NOT_FOUND: &str = "        \"404\":\n          description: missing\n";
+
+#[test]
+fn identical_specs_have_no_changes() {
+    assert_eq!(lines_between(BASE, BASE), Vec::<String>::new());
+}
+
+#[test]
+fn fields_added() {
+    check(&[
+        // Optional, in a response: breaks struct literals, not the wire.
+        (NOTE, "        note: {type: string}\n        color: {type: string}\n",
+         "BREAK  ok     Thing.color: property added (optional string)  [s-new-field, w-unknown-keys]"),
+        // Required, in a request: old clients do not send it.
+        ("      properties:\n        name:", "      required: [tag]\n      properties:\n        tag: {type: string}\n        name:",
+         "BREAK  BREAK  Input.tag: property added (required string)  [s-new-field, w-required-missing]"),
+    ]);
+}
+
+#[test]
+fn field_added_to_a_closed_response_schema_breaks_the_wire() {
+    let closed = edit(
+        "      required: [id]\n",
+        "      required: [id]\n      additionalProperties: false\n",
+    );
+    let added = closed.replacen(
+        NOTE,
+        "        note: {type: string}\n        color: {type: string}\n",
+        1,
+    );
+    assert_eq!(
+        lines_between(&closed, &added),
+        ["BREAK  BREAK  Thing.color: property added (optional string)  [s-new-field, w-wider-out]"]
+    );
+}
+
+#[test]
+fn fields_removed() {
+    check(&[
+        (NOTE, "", "BREAK  BREAK  Thing.note: property removed (was optional string)  [s-field-gone, w-data-gone]"),
+        ("        name: {type: string}\n", "",
+         "BREAK  BREAK  Input.name: property removed (was optional string)  [s-field-gone, w-input-ignored]"),
+    ]);
+}
+
+#[test]
+fn required_ness_changes() {
+    check(&[
+        (
+            "    Input:\n      type: object\n",
+            "    Input:\n      type: object\n      required: [name]\n",
+            "BREAK  BREAK  Input.name: made required  [s-type, w-required-missing]",
+        ),
+        (
+            "      required: [id]\n",
+            "      required: [id, note]\n",
+            "BREAK  ok     Thing.note: made required  [s-type, w-safe-direction]",
+        ),
+        (
+            "      required: [id]\n",
+            "",
+            "BREAK  BREAK  Thing.id: made optional  [s-type, w-now-optional]",
+        ),
+    ]);
+}
+
+#[test]
+fn type_changes() {
+    check(&[
+        (
+            "note: {type: string}",
+            "note: {type: integer}",
+            "BREAK  BREAK  Thing.note: type changed: string -> integer  [s-type, w-type]",
+        ),
+        (
+            "        status: {$ref: \"#/components/schemas/Status\"}\n        created_at",
+            "        status: {type: string}\n        created_at",
+            "BREAK  BREAK  Thing.status: type changed: Status -> string  [s-type, w-type]",
+        ),
+    ]);
+}
+
+#[test]
+fn format_changes_rate_by_rust_type_and_range() {
+    check(&[
+        // i32 becomes i64, and responses may carry values old clients reject.
+        (
+            "format: int32",
+            "format: int64",
+            "BREAK  BREAK  Thing.size: format int32 -> int64  [s-type, w-wider-out]",
+        ),
+        // Timestamp becomes String.
+        (
+            "created_at: {type: string, format: date-time}",
+            "created_at: {type: string}",
+            "BREAK  BREAK  Thing.created_at: format date-time -> (none)  [s-type, w-wider-out]",
+        ),
+        // Still String; a stricter response is fine.
+        (
+            "note: {type: string}",
+            "note: {type: string, format: email}",
+            "-      ok     Thing.note: format (none) -> email  [s-same-type, w-safe-direction]",
+        ),
+    ]);
+}
+
+#[test]
+fn nullable_added_and_removed() {
+    check(&[
+        // Optional response field: Option<T> either way, and old clients read null as None.
+        (
+            "note: {type: string}",
+            "note: {type: string, nullable: true}",
+            "-      ok     Thing.note: nullable added  [s-same-type, w-null-as-none]",
+        ),
+        // Required response field: T becomes Option<T>, and old clients fail on null.
+        (
+            "id: {type: string}",
+            "id: {type: string, nullable: true}",
+            "BREAK  BREAK  Thing.id: nullable added  [s-type, w-wider-out]",
+        ),
+    ]);
+    let nullable = edit(
+        "name: {type: string}",
+        "name: {type: string, nullable: true}",
+    );
+    assert_eq!(
+        lines_between(&nullable, BASE),
+        ["-      BREAK  Input.name: nullable removed  [s-same-type, w-narrower-in]"]
+    );
+}
+
+#[test]
+fn enum_values_on_open_and_closed_enums() {
+    check(&[
+        // Status is named (open), in requests and responses.
+        (
+            "enum: [OPEN, CLOSED]",
+            "enum: [OPEN, CLOSED, ARCHIVED]",
+            "BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-safe-direction]",
+        ),
+        (
+            "enum: [OPEN, CLOSED]",
+            "enum: [OPEN]",
+            "BREAK  BREAK  Status: enum value removed: CLOSED  [s-variant-gone, w-narrower-in]",
+        ),
+        // Thing.kind is inline: typify generates a closed enum.
+        (
+            "enum: [a, b]",
+            "enum: [a, b, c]",
+            "BREAK  BREAK  Thing.kind: enum value added: c  [s-new-variant, w-closed-enum]",
+        ),
+    ]);
+    // In responses only, a new value of an open enum is kept as Unknown by old clients.
+    let responses_only = edit(
+        "        status: {$ref: \"#/components/schemas/Status\"}\n    Status:",
+        "    Status:",
+    );
+    let more = responses_only.replacen("enum: [OPEN, CLOSED]", "enum: [OPEN, CLOSED, ARCHIVED]", 1);
+    assert_eq!(
+        lines_between(&responses_only, &more),
+        ["BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-open-enum]"]
+    );
+}
+
+#[test]
+fn bounds_tightened_and_loosened() {
+    check(&[
+        // Score is a checked newtype over u8, used in requests.
+        (
+            "      maximum: 5\n",
+            "      maximum: 4\n",
+            "BREAK  BREAK  Score: maximum 5 -> 4 (tightened)  [s-check-narrower, w-narrower-in]",
+        ),
+        (
+            "      maximum: 5\n",
+            "      maximum: 10\n",
+            "add    ok     Score: maximum 5 -> 10 (loosened)  [s-check-wider, w-safe-direction]",
+        ),
+        // Past u8 the representation (and `get()`'s type) changes.
+        (
+            "      maximum: 5\n",
+            "      maximum: 1000\n",
+            "BREAK  ok     Score: maximum 5 -> 1000 (loosened)  [s-type, w-safe-direction]",
+        ),
+        // Thing.size is inline: the generated i32 does not enforce it; responses widen.
+        (
+            "maximum: 10}",
+            "maximum: 20}",
+            "-      BREAK  Thing.size: maximum 10 -> 20 (loosened)  [s-not-enforced, w-wider-out]",
+        ),
+    ]);
+}
+
+#[test]
+fn a_named_schema_is_compared_once_not_per_use() {
+    // Status is used by Thing and Input; its change is one line, under Status.
+    let changes = lines_between(
+        BASE,
+        &edit("enum: [OPEN, CLOSED]", "enum: [OPEN, CLOSED, ARCHIVED]"),
+    );
+    assert_eq!(changes.len(), 1, "{changes:?}");
+}
+
+#[test]
+fn operation_added_and_removed() {
+    let added = edit(
+        "components:\n",
+        "  /things/{id}/archive:\n    post:\n      operationId: archive_thing\n      responses:\n        \"204\": {description: done}\ncomponents:\n",
+    );
+    assert_eq!(
+        lines_between(BASE, &added),
+        ["add    ok     operation: added  [s-new-method, w-new-operation]"]
+    );
+    let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    let removed = diff(&parse(&added), &parse(BASE));
+    assert_eq!(
+        removed.changes.iter().map(line).collect::<Vec<_>>(),
+        ["BREAK  BREAK  operation: removed  [s-method-gone, w-operation-gone]"]
+    );
+    assert_eq!(
+        removed.changes[0].group,
+        Group::Operation {
+            path: "/things/{id}/archive".into(),
+            method: "post".into()
+        }
+    );
+}
+
+#[test]
+fn response_statuses_added_and_removed() {
+    check(&[
+        // An error status with the same (no) body: same Rust types, still an error for old clients.
+        (NOT_FOUND, "        \"404\":\n          description: missing\n        \"409\":\n          description: conflict\n",
+         "-      ok     response 409: added (no body)  [s-no-rust-change, w-error-status]"),
+        // A second success status with another body changes the return type.
+        (NOT_FOUND, "        \"202\":\n          description: accepted\n        \"404\":\n          description: missing\n",
+         "BREAK  BREAK  response 202: added (no body)  [s-return-type, w-unexpected-success]"),
+        (NOT_FOUND, "", "-      ok     response 404: removed  [s-no-rust-change, w-status-gone]"),
+    ]);
+}
+
+#[test]
+fn parameters_added() {
+    check(&[
+        (ID_PARAM, "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: expand, in: query, required: true, schema: {type: boolean}}\n",
+         "BREAK  BREAK  parameter expand (in query): added (required boolean)  [s-required-input, w-required-missing]"),
+        (ID_PARAM, "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: expand, in: query, schema: {type: boolean}}\n",
+         "add    ok     parameter expand (in query): added (optional boolean)  [s-new-setter, w-optional-in]"),
+    ]);
+}
+
+#[test]
+fn unused_schemas_are_off_the_wire_but_still_rust() {
+    let spare = edit("    Score:\n", "    Spare:\n      type: object\n      properties:\n        a: {type: string}\n    Score:\n");
+    let renamed = spare.replacen(
+        "        a: {type: string}\n",
+        "        b: {type: string}\n",
+        1,
+    );
+    assert_eq!(
+        lines_between(&spare, &renamed),
+        [
+            "BREAK  ok     Spare.a: property removed (was optional string)  [s-field-gone, w-unused]",
+            "BREAK  ok     Spare.b: property added (optional string)  [s-new-field, w-unused]",
+        ]
+    );
+}
+
+#[test]
+fn changes_are_grouped_operations_first_then_schemas_by_name() {
+    let text = edit("enum: [OPEN, CLOSED]", "enum: [OPEN, CLOSED, ARCHIVED]")
+        .replacen(NOTE, "", 1)
+        .replacen(NOT_FOUND, "        \"404\":\n          description: missing\n        \"410\":\n          description: gone\n", 1);
+    let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    let groups: Vec<_> = diff(&parse(BASE), &parse(&text))
+        .changes
+        .into_iter()
+        .map(|c| c.group)
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            Group::Operation {
+                path: "/things/{id}".into(),
+                method: "get".into()
+            },
+            Group::Schema("Status".into()),
+            Group::Schema("Thing".into()),
+        ]
+    );
+}
