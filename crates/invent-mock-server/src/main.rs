@@ -1,0 +1,79 @@
+//! `invent-mock-server`: runs the mock Invent API standalone until Ctrl-C.
+//!
+//! Prints the base URL alone on the first line of stdout (for scripts), and
+//! the API key and chat ids on stderr. Errors are one line on stderr with a
+//! non-zero exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use invent_mock_server::{MockServer, Seed, DEFAULT_API_KEY};
+
+/// Run a local mock of the Invent API (PATCH /chats/{id}/state, POST /chats/{id}/fork).
+#[derive(Debug, Parser)]
+#[command(name = "invent-mock-server", version)]
+struct Args {
+    /// Port on 127.0.0.1 to listen on; 0 picks a free port.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+
+    /// JSON file with the chats to serve: {"chats": [{"chat": {...}, "history": [...]}]}.
+    /// Default: the built-in seed.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+
+    /// Bearer key the server accepts.
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
+    api_key: String,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("invent-mock-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let seed = match &args.seed {
+        Some(path) => Seed::from_file(path).map_err(|err| format!("cannot load seed {err}"))?,
+        None => Seed::builtin(),
+    };
+    let chat_ids: Vec<String> = seed.chats.iter().map(|c| c.chat.id.clone()).collect();
+    let server = MockServer::builder()
+        .port(args.port)
+        .api_key(&args.api_key)
+        .seed(seed)
+        .start()
+        .await
+        .map_err(|err| err.to_string())?;
+
+    // A closed stdout is the caller's choice, not a reason to panic.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", server.url())
+        .and_then(|()| stdout.flush())
+        .map_err(|err| format!("cannot write to stdout: {err}"))?;
+    drop(stdout);
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "Invent mock server on {} (API key {:?}); {} chats: {}. Ctrl-C stops it.",
+        server.url(),
+        args.api_key,
+        chat_ids.len(),
+        chat_ids.join(", ")
+    );
+    drop(stderr);
+
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|err| format!("cannot wait for Ctrl-C: {err}"))?;
+    server.shutdown().await;
+    Ok(())
+}
