@@ -1,0 +1,150 @@
+//! The command line: every subcommand and flag, parsed by clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use invent_sdk::types::ChatStateStatus;
+use invent_sdk::Timestamp;
+
+/// The whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "invent",
+    version,
+    propagate_version = true,
+    about = "Command-line client for the Invent API.",
+    long_about = "Command-line client for the Invent API.\n\n\
+                  Reads the API key from INVENT_API_KEY and the base URL from INVENT_BASE_URL \
+                  (default https://api.useinvent.com). `invent demo` needs neither."
+)]
+pub struct Cli {
+    /// Base URL of the API (overrides INVENT_BASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Print the full chat as JSON instead of a summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with chats.
+    #[command(subcommand)]
+    Chat(ChatCommand),
+    /// Walk through a realistic session against an embedded local server.
+    Demo,
+}
+
+/// `invent chat ...`
+#[derive(Debug, Subcommand)]
+pub enum ChatCommand {
+    /// Update a chat's state; only the flags given change anything.
+    State(StateArgs),
+    /// Fork a chat from a message into a new chat.
+    Fork(ForkArgs),
+}
+
+/// `invent chat state`
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// The chat to update.
+    #[arg(value_name = "CHAT_ID")]
+    pub chat_id: String,
+
+    /// Open, snooze or close the chat.
+    #[arg(long, value_enum)]
+    pub state: Option<StateArg>,
+
+    /// Turn AI replies on or off.
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub ai_enabled: Option<bool>,
+
+    /// Schedule a follow-up (RFC 3339, e.g. 2030-01-01T09:00:00Z).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_datetime, conflicts_with = "clear_follow_up")]
+    pub follow_up_at: Option<Timestamp>,
+
+    /// Cancel the scheduled follow-up.
+    #[arg(long)]
+    pub clear_follow_up: bool,
+
+    /// Mute the chat until this time (RFC 3339, at most one year ahead).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_datetime, conflicts_with = "unmute")]
+    pub mute_until: Option<Timestamp>,
+
+    /// Unmute the chat.
+    #[arg(long)]
+    pub unmute: bool,
+
+    /// Customer satisfaction score.
+    #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(i64).range(1..=5))]
+    pub csat: Option<i64>,
+}
+
+/// `invent chat fork`
+#[derive(Debug, Args)]
+pub struct ForkArgs {
+    /// The chat to fork.
+    #[arg(value_name = "CHAT_ID")]
+    pub chat_id: String,
+
+    /// The message to fork from (it and everything before it are copied).
+    #[arg(long, value_name = "MESSAGE_ID")]
+    pub message: String,
+
+    /// Title of the new chat.
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+/// `--state` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    /// OPEN
+    Open,
+    /// SNOOZED
+    Snoozed,
+    /// CLOSED
+    Closed,
+}
+
+impl From<StateArg> for ChatStateStatus {
+    fn from(value: StateArg) -> Self {
+        match value {
+            StateArg::Open => ChatStateStatus::Open,
+            StateArg::Snoozed => ChatStateStatus::Snoozed,
+            StateArg::Closed => ChatStateStatus::Closed,
+        }
+    }
+}
+
+/// A full RFC 3339 date-time (a bare date is not enough for a schedule).
+fn parse_datetime(text: &str) -> Result<Timestamp, String> {
+    match text.parse::<Timestamp>() {
+        Ok(t) if t.datetime().is_some() => Ok(t),
+        _ => Err(format!(
+            "{text:?} is not an RFC 3339 date-time (e.g. 2030-01-01T09:00:00Z)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn datetimes_must_be_full_rfc3339() {
+        assert!(parse_datetime("2030-01-01T09:00:00+02:00").is_ok());
+        assert!(parse_datetime("2030-01-01").is_err());
+        assert!(parse_datetime("tomorrow").is_err());
+    }
+}

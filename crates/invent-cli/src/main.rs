@@ -1,0 +1,154 @@
+//! `invent`: a command-line client for the Invent API, built on `invent-sdk`.
+//!
+//! Exit codes: 0 success, 1 the call failed (the error is one line on
+//! stderr, with status and request id for API errors), 2 bad usage.
+
+mod cli;
+mod demo;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use invent_sdk::{ApiResponse, Client, ClientBuilder};
+
+use crate::cli::{ChatCommand, Cli, Command, ForkArgs, StateArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("could not start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match &cli.command {
+        Command::Demo => demo::run(&mut Output::stdout()).await,
+        Command::Chat(command) => {
+            let client = client(cli.base_url.as_deref())?;
+            let response = match command {
+                ChatCommand::State(args) => update_state(&client, args).await,
+                ChatCommand::Fork(args) => fork(&client, args).await,
+            }
+            .map_err(|e| e.to_string())?;
+            print_chat(&mut Output::stdout(), &response, cli.json)
+        }
+    }
+}
+
+fn client(base_url: Option<&str>) -> Result<Client, String> {
+    let mut builder = ClientBuilder::from_env().map_err(|e| e.to_string())?;
+    if let Some(url) = base_url {
+        builder = builder.base_url(url);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+async fn update_state(
+    client: &Client,
+    args: &StateArgs,
+) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
+    let mut call = client.update_chat_state(args.chat_id.as_str());
+    if let Some(state) = args.state {
+        call = call.state(state.into());
+    }
+    if let Some(enabled) = args.ai_enabled {
+        call = call.ai_enabled(enabled);
+    }
+    if let Some(at) = &args.follow_up_at {
+        call = call.follow_up_at(at.clone());
+    }
+    if args.clear_follow_up {
+        call = call.clear_follow_up();
+    }
+    if let Some(until) = &args.mute_until {
+        call = call.muted_until(until.clone());
+    }
+    if args.unmute {
+        call = call.unmute();
+    }
+    if let Some(score) = args.csat {
+        call = call.csat_score(score);
+    }
+    call.send().await
+}
+
+async fn fork(
+    client: &Client,
+    args: &ForkArgs,
+) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
+    let mut call = client
+        .fork_chat(args.chat_id.as_str())
+        .message_id(args.message.as_str());
+    if let Some(title) = &args.title {
+        call = call.title(title.as_str());
+    }
+    call.send().await
+}
+
+fn print_chat(
+    out: &mut Output,
+    response: &ApiResponse<invent_sdk::types::Chat>,
+    json: bool,
+) -> Result<(), String> {
+    if json {
+        let text = serde_json::to_string_pretty(&**response)
+            .map_err(|e| format!("could not encode the chat: {e}"))?;
+        out.line(&text)
+    } else {
+        out.text(&render::chat_summary(response, response.request_id()))
+    }
+}
+
+/// Standard output that treats a closed pipe (`invent ... | head`) as success.
+pub struct Output {
+    inner: Box<dyn Write + Send>,
+}
+
+impl Output {
+    /// Writes to the process's standard output.
+    pub fn stdout() -> Self {
+        Output {
+            inner: Box::new(std::io::stdout()),
+        }
+    }
+
+    /// Writes to any writer (tests).
+    #[cfg(test)]
+    pub fn to(inner: Box<dyn Write + Send>) -> Self {
+        Output { inner }
+    }
+
+    /// Writes `text` as is.
+    pub fn text(&mut self, text: &str) -> Result<(), String> {
+        match self
+            .inner
+            .write_all(text.as_bytes())
+            .and_then(|()| self.inner.flush())
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(format!("could not write output: {e}")),
+        }
+    }
+
+    /// Writes `text` and a newline.
+    pub fn line(&mut self, text: &str) -> Result<(), String> {
+        self.text(&format!("{text}\n"))
+    }
+}

@@ -1,0 +1,267 @@
+//! The `invent` binary end to end: each subcommand and error path against an
+//! embedded mock server, output compared with reviewed insta snapshots (request
+//! ids, chat ids of forks and clock-dependent times redacted).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // Tests fail by panicking.
+
+use assert_cmd::Command;
+use invent_mock_server::{MockServer, DEFAULT_API_KEY};
+use invent_sdk::Nullable;
+
+const CHAT: &str = "chat_01J9QK3M7XW2V8RZ4T6YB5NCHD";
+const MIDDLE_MESSAGE: &str = "msg_01J9QK5X8Z0B2C4D6E8F0G2H4J";
+
+fn invent(server: &MockServer) -> Command {
+    let mut cmd = Command::cargo_bin("invent").expect("binary");
+    cmd.env_clear()
+        .env("INVENT_API_KEY", DEFAULT_API_KEY)
+        .env("INVENT_BASE_URL", server.url());
+    cmd
+}
+
+/// Runs the command off the async runtime that drives the server.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+        .await
+        .expect("joined")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+macro_rules! assert_redacted_snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"req_[A-Za-z0-9_]+", "[request-id]"),
+            // Seeded chats are from 2024 (ULID prefix 01J); forks made now sort later.
+            (r"chat_01[K-Z][0-9A-Z]{23}", "[fork-id]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", "[time]"),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        ]}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_closes_a_chat_with_a_score() {
+    let server = MockServer::start().await;
+    let mut cmd = invent(&server);
+    cmd.args([
+        "chat",
+        "state",
+        CHAT,
+        "--state",
+        "closed",
+        "--csat",
+        "5",
+        "--ai-enabled",
+        "false",
+    ]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_redacted_snapshot!("state_close", text(&out.stdout));
+    let state = server.chat(CHAT).and_then(|c| c.state).expect("state");
+    assert_eq!(state.csat_score.map(|c| c.get()), Some(5));
+    assert_eq!(state.ai_enabled, Some(false));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_sets_and_clears_schedules() {
+    let server = MockServer::start().await;
+    // Muting is limited to one year ahead of the clock.
+    let mute_until = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let mut cmd = invent(&server);
+    cmd.args([
+        "chat",
+        "state",
+        CHAT,
+        "--state",
+        "snoozed",
+        "--follow-up-at",
+        "2030-01-02T09:00:00+01:00",
+        "--mute-until",
+        &mute_until,
+    ]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let state = server.chat(CHAT).and_then(|c| c.state).expect("state");
+    assert_eq!(
+        state
+            .follow_up_at
+            .and_then(Nullable::into_value)
+            .map(|t| t.to_string())
+            .as_deref(),
+        Some("2030-01-02T09:00:00+01:00")
+    );
+
+    let mut cmd = invent(&server);
+    cmd.args([
+        "chat",
+        "state",
+        CHAT,
+        "--clear-follow-up",
+        "--unmute",
+        "--json",
+    ]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let chat: invent_sdk::types::Chat =
+        serde_json::from_slice(&out.stdout).expect("--json prints a Chat");
+    let state = chat.state.expect("state");
+    assert!(
+        state.follow_up_at.as_ref().is_none_or(Nullable::is_null),
+        "{state:?}"
+    );
+    assert!(
+        state.muted_until.as_ref().is_none_or(Nullable::is_null),
+        "{state:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fork_copies_up_to_the_message() {
+    let server = MockServer::start().await;
+    let mut cmd = invent(&server);
+    cmd.args([
+        "chat",
+        "fork",
+        CHAT,
+        "--message",
+        MIDDLE_MESSAGE,
+        "--title",
+        "Refund follow-up",
+    ]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_redacted_snapshot!("fork", text(&out.stdout));
+    assert_eq!(server.chats().len(), 4, "one new chat");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_errors_are_one_line_with_status_and_request_id() {
+    let server = MockServer::start().await;
+    let mut cmd = invent(&server);
+    cmd.args(["chat", "fork", CHAT, "--message", "msg_missing"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: Invent API error 404 Not Found, request id req_"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+
+    let mut cmd = invent(&server);
+    cmd.env("INVENT_API_KEY", "wrong-key")
+        .args(["chat", "state", CHAT, "--state", "open"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: Invent API error 401 Unauthorized"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains("wrong-key"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_never_reaches_the_server() {
+    let server = MockServer::start().await;
+    let cases: [&[&str]; 5] = [
+        &["chat", "state", CHAT, "--csat", "9"],
+        &["chat", "state", CHAT, "--follow-up-at", "tomorrow"],
+        &[
+            "chat",
+            "state",
+            CHAT,
+            "--follow-up-at",
+            "2030-01-01T00:00:00Z",
+            "--clear-follow-up",
+        ],
+        &["chat", "state", CHAT, "--state", "archived"],
+        &["chat", "fork", CHAT],
+    ];
+    for args in cases {
+        let mut cmd = invent(&server);
+        cmd.args(args);
+        let out = run(cmd).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            !text(&out.stderr).contains("panicked"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    for id in ["..", "."] {
+        let mut cmd = invent(&server);
+        cmd.args(["chat", "state", id, "--state", "open"]);
+        let out = run(cmd).await;
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("invalid `chat_id`"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(server.requests().len(), 0, "a request reached the server");
+}
+
+#[test]
+fn a_missing_api_key_names_the_variable() {
+    let out = Command::cargo_bin("invent")
+        .expect("binary")
+        .env_clear()
+        .args(["chat", "state", CHAT, "--state", "open"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: invalid client configuration: INVENT_API_KEY is not set (or empty): export your Invent API key as INVENT_API_KEY\n"
+    );
+}
+
+#[test]
+fn the_demo_runs_end_to_end_offline() {
+    let out = Command::cargo_bin("invent")
+        .expect("binary")
+        .env_clear()
+        .arg("demo")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_redacted_snapshot!("demo", text(&out.stdout));
+}
+
+#[test]
+fn the_command_line_surface() {
+    let mut surface = String::new();
+    for args in [
+        &["--help"][..],
+        &["chat", "--help"],
+        &["chat", "state", "--help"],
+        &["chat", "fork", "--help"],
+        &["demo", "--help"],
+    ] {
+        let out = Command::cargo_bin("invent")
+            .expect("binary")
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        surface.push_str(&format!(
+            "$ invent {}\n{}\n",
+            args.join(" "),
+            text(&out.stdout)
+        ));
+    }
+    insta::assert_snapshot!("help", surface);
+}
