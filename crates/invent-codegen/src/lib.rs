@@ -7,9 +7,9 @@
 //!
 //! | progenitor default | here |
 //! |---|---|
-//! | string enums are closed: an unknown value fails the response | every named string enum is emitted as an open enum with `Unknown(String)` ([`emit`]) |
+//! | string enums are closed: an unknown value fails the response | every named string enum is emitted as an open enum with `Unknown(String)` (module `emit`) |
 //! | `minimum`/`maximum` on an integer become `NonZeroU64` | every named bounded integer is emitted as a checked newtype |
-//! | nullable optional fields cannot send or keep an explicit `null` | `NullableTimestamp` becomes `Option<Nullable<Timestamp>>`, decoded by [`passes::keep_explicit_null`] |
+//! | nullable optional fields cannot send or keep an explicit `null` | `NullableTimestamp` becomes `Option<Nullable<Timestamp>>`, decoded by `passes::keep_explicit_null` |
 //! | `date-time` becomes `DateTime<Utc>`: offsets rewritten to `Z` | `date-time` becomes `crate::Timestamp`, which keeps the text as sent |
 //! | no auth, no retries | `HooksMode::Expected`: the SDK's hand-written hooks must exist |
 

@@ -455,7 +455,10 @@ impl UpdateChatState<'_> {
             if self.check_mute_limit && limit.is_some_and(|limit| until > limit) {
                 return Err(Error::invalid(
                     "muted_until",
-                    format!("{until} is more than one year ahead (the API's limit)"),
+                    format!(
+                        "{} is more than one year ahead (the API's limit)",
+                        until.to_rfc3339()
+                    ),
                 ));
             }
         }

@@ -61,6 +61,36 @@
 //! written back unchanged; timestamps keep their exact text (offset and
 //! fraction digits), and a bare date does not fail a response.
 //!
+//! # Testing with the mock server
+//!
+//! The `invent-mock-server` crate is a faithful local Invent server (auth,
+//! PATCH merge semantics, fork with history, 401/404/422 errors, request ids,
+//! fault injection). Point the client at it in your own tests:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use invent_mock_server::{Fault, MockServer};
+//!
+//! let server = MockServer::start().await;
+//! let client = invent_sdk::Client::builder()
+//!     .api_key(server.api_key())
+//!     .base_url(server.url())
+//!     .build()?;
+//! let chat_id = server.chats()[0].id.clone();
+//!
+//! server.push_fault(Fault::rate_limited(0)); // the next request gets a 429
+//! let chat = client.update_chat_state(&chat_id).csat_score(4).send().await?;
+//! assert_eq!(chat.attempts(), 2); // retried after the 429
+//! assert_eq!(server.request_counts().update_chat_state, 2);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `invent-sdk-httpmock` offers typed httpmock matchers instead, and the
+//! examples (`cargo run -p invent-sdk --example close_with_csat`, …) run
+//! against the mock server unless `INVENT_BASE_URL` is set.
+//!
 //! # How it is built
 //!
 //! The models ([`types`]) and the wire calls are generated at build time from

@@ -41,7 +41,9 @@ pub enum Wire {
 macro_rules! rules {
     ($($name:ident = $id:literal: $text:literal;)*) => {
         $(
-            #[doc = $text]
+            // The legend text is plain text (it has `Option<T>` in it), so
+            // the docs show it verbatim rather than as Markdown.
+            #[doc = concat!("Rule `", $id, "`:\n\n```text\n", $text, "\n```")]
             pub const $name: Rule = Rule { id: $id, text: $text };
         )*
         /// Every rule, in the order the legend prints them.
