@@ -6,10 +6,12 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
+//! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
+//!   and the mock server's responses (Schemathesis).
 
 use std::process::ExitCode;
 
-use xtask::{codegen, semver, spec_diff};
+use xtask::{codegen, conformance, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -20,7 +22,10 @@ tasks:
                            main) with the working copy; exit 0: nothing breaking,
                            1: breaking changes, 2: usage or I/O error
   semver [<base-ref>]      run cargo-semver-checks on invent-sdk against <base-ref>
-                           (default: the merge base with main)";
+                           (default: the merge base with main)
+  conformance              lint openapi.yaml (Redocly, Spectral, openapi-spec-validator),
+                           send every SDK operation through Prism, and run Schemathesis
+                           against the mock server (installs pinned npm/PyPI tools)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
+        ["conformance"] => conformance::run(),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),

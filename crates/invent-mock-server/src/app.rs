@@ -249,7 +249,7 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 /// Decodes a body into a generated model: 422 `invalid_json` unless it is
 /// JSON, 422 `invalid_request` unless it is an object that fits the model,
 /// with the JSON path of the problem first in the message.
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+fn decode<T: DeserializeOwned + schemars::JsonSchema>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -271,7 +271,7 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             "request body: expected a JSON object, got {kind}"
         )));
     }
-    serde_path_to_error::deserialize(&value).map_err(|err| {
+    let decoded: T = serde_path_to_error::deserialize(&value).map_err(|err| {
         let path = err.path().to_string();
         let err = err.into_inner();
         if path == "." {
@@ -279,7 +279,13 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         } else {
             ApiError::invalid(format!("{path}: {err}"))
         }
-    })
+    })?;
+    // What serde lets through but the spec forbids (a `null` in a
+    // non-nullable property, an array where an object belongs).
+    match crate::body_shape::check::<T>(&value) {
+        Some(problem) => Err(ApiError::invalid(problem)),
+        None => Ok(decoded),
+    }
 }
 
 /// What every handler needs, taken from the request by the pipeline.
@@ -323,7 +329,7 @@ impl FromRequestParts<Arc<Shared>> for Call {
 impl Call {
     /// Runs an operation: faults and auth, the chat id, the JSON body, then
     /// `apply` on the store; answers 200 with the chat it returns.
-    async fn operation<B: DeserializeOwned>(
+    async fn operation<B: DeserializeOwned + schemars::JsonSchema>(
         self,
         operation: Operation,
         path: Result<Path<String>, PathRejection>,

@@ -128,6 +128,7 @@
 //! [`Chat`]: invent_sdk::types::Chat
 
 mod app;
+mod body_shape;
 mod error;
 mod fault;
 mod ids;

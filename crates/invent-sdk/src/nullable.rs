@@ -87,7 +87,20 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
     }
 
     fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        <Option<T>>::json_schema(generator)
+        use schemars::schema::{InstanceType, SchemaObject, SubschemaValidation};
+        // Explicitly "T or null", whatever the generator's settings for `Option`.
+        let null = SchemaObject {
+            instance_type: Some(InstanceType::Null.into()),
+            ..Default::default()
+        };
+        SchemaObject {
+            subschemas: Some(Box::new(SubschemaValidation {
+                any_of: Some(vec![generator.subschema_for::<T>(), null.into()]),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .into()
     }
 }
 

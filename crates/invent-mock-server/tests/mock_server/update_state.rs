@@ -228,6 +228,34 @@ async fn wrong_types_are_422_naming_the_field() {
     }
 }
 
+/// Found by Schemathesis: `"csat_score": null` was read as "absent" and accepted.
+#[tokio::test]
+async fn null_is_422_where_the_spec_does_not_allow_it() {
+    let api = Api::start().await;
+    let before = api.stored(SUPPORT_CHAT);
+    for (body, prefix) in [
+        (json!({"csat_score": null}), "csat_score: must not be null"),
+        (json!({"state": null}), "state: must not be null"),
+        (json!({"ai_enabled": null}), "ai_enabled: must not be null"),
+        (
+            json!({"assistant_config": {"stt": {"model": null}}}),
+            "assistant_config.stt.model: must not be null",
+        ),
+    ] {
+        let reply = api.patch_state(SUPPORT_CHAT, body).await;
+        reply.assert_error(422, "invalid_request", prefix);
+    }
+    assert_eq!(api.stored(SUPPORT_CHAT), before, "nothing changed");
+    // The nullable ones still take null.
+    let reply = api
+        .patch_state(
+            SUPPORT_CHAT,
+            json!({"follow_up_at": null, "muted_until": null}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.message());
+}
+
 #[tokio::test]
 async fn unknown_state_value_is_422() {
     let api = Api::start().await;
