@@ -14,6 +14,9 @@ use crate::{project_root, versioning, Failure};
 pub const SPEC: &str = "openapi.yaml";
 /// The checked-in, formatted copy of the generated SDK module.
 pub const SDK_REVIEW_COPY: &str = "crates/invent-sdk/generated/invent_sdk.rs";
+/// The checked-in, formatted copy of the generated httpmock helpers.
+pub const HTTPMOCK_REVIEW_COPY: &str =
+    "crates/invent-sdk-httpmock/generated/invent_sdk_httpmock.rs";
 /// The insta snapshots guarding the generated models.
 pub const SNAPSHOT_DIR: &str = "crates/invent-sdk/tests/snapshots";
 /// The test target that asserts those snapshots.
@@ -40,10 +43,18 @@ pub struct Artifact {
 pub fn generate(spec_path: &Path) -> Result<Vec<Artifact>, Failure> {
     let spec = invent_codegen::load_spec(spec_path).map_err(|e| Failure::new(e.to_string()))?;
     let sdk = invent_codegen::generate_sdk(&spec).map_err(|e| Failure::new(e.to_string()))?;
-    Ok(vec![Artifact {
-        path: SDK_REVIEW_COPY,
-        contents: sdk,
-    }])
+    let httpmock = invent_codegen::generate_httpmock(&spec, "invent_sdk")
+        .map_err(|e| Failure::new(e.to_string()))?;
+    Ok(vec![
+        Artifact {
+            path: SDK_REVIEW_COPY,
+            contents: sdk,
+        },
+        Artifact {
+            path: HTTPMOCK_REVIEW_COPY,
+            contents: httpmock,
+        },
+    ])
 }
 
 /// Compares `artifact` with the file under `root`; writes it in [`Mode::Write`].

@@ -155,8 +155,15 @@ pub fn generate_httpmock(spec: &OpenAPI, sdk_crate: &str) -> Result<String, Gene
     let tokens = generator
         .httpmock(spec, sdk_crate)
         .map_err(|e| GenerateError::Progenitor(e.to_string()))?;
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| GenerateError::Emit(format!("progenitor httpmock output: {e}")))?;
+    // One matcher per path parameter per operation; none means progenitor's
+    // output changed shape and ids would be matched unencoded again.
+    if passes::encode_matcher_path_params(&mut file) == 0 {
+        return Err(GenerateError::Emit(
+            "no path-parameter matcher found in progenitor's httpmock output to encode".into(),
+        ));
+    }
     Ok(format!(
         "{GENERATED_HEADER}{}",
         prettyplease::unparse(&file)

@@ -128,6 +128,63 @@ fn is_option_of_nullable(ty: &Type) -> bool {
     )
 }
 
+/// Makes the httpmock path matchers match ids the way the client sends them.
+///
+/// progenitor's httpmock generator builds `Regex::new(&format!("^/chats/{}/state$",
+/// value.to_string()))`: the raw id, unencoded and unescaped, so `a/b` never
+/// matches the client's `a%2Fb`, `a?b` is a different regex, and `(` panics.
+/// Each `value.to_string()` inside a `format!` becomes
+/// `regex::escape(&::progenitor_client::encode_path(value))`: percent-encoded
+/// exactly as the generated client encodes it, then escaped.
+pub(crate) fn encode_matcher_path_params(file: &mut syn::File) -> usize {
+    let mut pass = EncodeMatcherParams { changed: 0 };
+    pass.visit_file_mut(file);
+    pass.changed
+}
+
+struct EncodeMatcherParams {
+    changed: usize,
+}
+
+impl VisitMut for EncodeMatcherParams {
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if mac.path.is_ident("format") {
+            let (tokens, changed) = replace_value_to_string(mac.tokens.clone());
+            mac.tokens = tokens;
+            self.changed += changed;
+        }
+        syn::visit_mut::visit_macro_mut(self, mac);
+    }
+}
+
+/// Replaces the token run `value . to_string ()` in `tokens`.
+fn replace_value_to_string(tokens: proc_macro2::TokenStream) -> (proc_macro2::TokenStream, usize) {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut changed = 0;
+    let mut i = 0;
+    while i < trees.len() {
+        let is_run = matches!(
+            &trees[i..],
+            [TokenTree::Ident(v), TokenTree::Punct(dot), TokenTree::Ident(m), TokenTree::Group(g), ..]
+                if v == "value" && dot.as_char() == '.' && m == "to_string"
+                    && g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty()
+        );
+        if is_run {
+            out.extend(quote::quote!(regex::escape(
+                &::progenitor_client::encode_path(value)
+            )));
+            changed += 1;
+            i += 4;
+        } else {
+            out.push(trees[i].clone());
+            i += 1;
+        }
+    }
+    (out.into_iter().collect(), changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +223,25 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("rename = \"b-b\""), "{text}");
+    }
+
+    #[test]
+    fn matcher_ids_are_encoded_and_escaped() {
+        let mut file: syn::File = syn::parse2(quote! {
+            impl W {
+                pub fn chat_id(self, value: &str) -> Self {
+                    let re = regex::Regex::new(&format!("^/chats/{}/state$", value.to_string())).unwrap();
+                    Self(self.0.path_matches(re))
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(encode_matcher_path_params(&mut file), 1);
+        let text: String = prettyplease::unparse(&file).split_whitespace().collect();
+        assert!(
+            text.contains("regex::escape(&::progenitor_client::encode_path(value))"),
+            "{text}"
+        );
     }
 
     #[test]
