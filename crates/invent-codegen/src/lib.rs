@@ -20,7 +20,6 @@ mod passes;
 pub mod spec;
 
 use std::fmt;
-use std::path::Path;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -170,7 +169,29 @@ pub fn generate_httpmock(spec: &OpenAPI, sdk_crate: &str) -> Result<String, Gene
     ))
 }
 
-/// Reads the spec at `path` and generates the SDK module.
-pub fn generate_sdk_from_path(path: &Path) -> Result<String, GenerateError> {
-    generate_sdk(&load_spec(path)?)
+/// The whole of a build script: reads `openapi.yaml` from the crate's
+/// directory, generates with `generate` and writes `OUT_DIR/<file_name>`,
+/// reporting a failure as one `cargo::error` line.
+pub fn build_script(
+    file_name: &str,
+    generate: impl FnOnce(&OpenAPI) -> Result<String, GenerateError>,
+) -> std::process::ExitCode {
+    let dir = |var: &str| std::path::PathBuf::from(std::env::var_os(var).unwrap_or_default());
+    let spec = dir("CARGO_MANIFEST_DIR").join("openapi.yaml");
+    println!("cargo::rerun-if-changed={}", spec.display());
+    let written = load_spec(&spec)
+        .map_err(GenerateError::from)
+        .and_then(|spec| generate(&spec))
+        .and_then(|code| {
+            std::fs::write(dir("OUT_DIR").join(file_name), code)
+                .map_err(|e| GenerateError::Emit(format!("writing {file_name}: {e}")))
+        });
+    match written {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: cargo shows the first line of each `cargo::error`.
+            println!("cargo::error={}", e.to_string().replace('\n', " "));
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
