@@ -61,11 +61,16 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|err| format!("cannot write to stdout: {err}"))?;
     drop(stdout);
     let mut stderr = std::io::stderr().lock();
+    // The documented default key is no secret; a key of your own is not echoed.
+    let key = if args.api_key == invent_mock_server::DEFAULT_API_KEY {
+        format!("API key {:?}", args.api_key)
+    } else {
+        "API key from --api-key".to_owned()
+    };
     let _ = writeln!(
         stderr,
-        "Invent mock server on {} (API key {:?}); {} chats: {}. Ctrl-C stops it.",
+        "Invent mock server on {} ({key}); {} chats: {}. Ctrl-C stops it.",
         server.url(),
-        args.api_key,
         chat_ids.len(),
         chat_ids.join(", ")
     );

@@ -713,3 +713,107 @@ fn capture_traces() -> (impl tracing::Subscriber + Send + Sync, Logs) {
         .finish();
     (subscriber, logs)
 }
+
+#[tokio::test]
+async fn no_error_variant_carries_the_key() {
+    let server = MockServer::start().await;
+    // A 200 whose body echoes the key and does not decode.
+    Mock::given(method("PATCH"))
+        .respond_with(|req: &Request| {
+            let auth = req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            ResponseTemplate::new(200).set_body_raw(
+                format!("{{\"id\": 7, \"echo\": \"{auth}\"}}"),
+                "application/json",
+            )
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(100))
+        .max_retries(0)
+        .build()
+        .expect("client");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let refused = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .max_retries(0)
+        .build()
+        .expect("client");
+
+    let errors = [
+        client
+            .update_chat_state("c")
+            .ai_enabled(true)
+            .send()
+            .await
+            .expect_err("decode"),
+        client
+            .fork_chat("c")
+            .message_id("m")
+            .send()
+            .await
+            .expect_err("timeout"),
+        refused
+            .update_chat_state("c")
+            .ai_enabled(true)
+            .send()
+            .await
+            .expect_err("refused"),
+        client
+            .update_chat_state("c")
+            .csat_score(0)
+            .send()
+            .await
+            .expect_err("invalid"),
+        Client::builder()
+            .api_key(format!("{KEY}\n"))
+            .build()
+            .expect_err("config"),
+    ];
+    assert!(matches!(errors[0], Error::Decode(_)), "{:?}", errors[0]);
+    assert!(
+        matches!(errors[1], Error::Timeout { .. }),
+        "{:?}",
+        errors[1]
+    );
+    assert!(
+        matches!(errors[2], Error::Connection { .. }),
+        "{:?}",
+        errors[2]
+    );
+    assert!(
+        matches!(errors[3], Error::InvalidInput { .. }),
+        "{:?}",
+        errors[3]
+    );
+    assert!(matches!(errors[4], Error::Config { .. }), "{:?}", errors[4]);
+    for err in &errors {
+        for output in [
+            format!("{err}"),
+            format!("{err:?}"),
+            format!("{:?}", std::error::Error::source(err)),
+        ] {
+            assert!(!output.contains(KEY), "the key leaked: {output}");
+        }
+    }
+    assert!(
+        format!("{}", errors[0]).contains("[REDACTED]"),
+        "{}",
+        errors[0]
+    );
+}

@@ -111,6 +111,14 @@ async fn the_api_key_flag_sets_the_key() {
         assert_eq!(reply.status, status, "{key}");
     }
     child.kill().await.unwrap();
+    // A key of one's own is never echoed (the default one is documented).
+    let mut stderr = String::new();
+    let mut pipe = child.stderr.take().unwrap();
+    tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("API key from --api-key"), "{stderr}");
+    assert!(!stderr.contains("sk_cli"), "the key was printed: {stderr}");
 }
 
 /// Runs the binary to completion; returns (exit code, stderr).
