@@ -76,7 +76,8 @@ async fn handle(mut stream: TcpStream, fault: Fault, written: Arc<AtomicUsize>) 
                 .write_all(head("content-length: 1000\r\n", "application/json").as_bytes())
                 .await;
             let _ = stream.write_all(&[b' '; 100]).await;
-            let _ = stream.set_linger(Some(Duration::ZERO));
+            // Zero linger: dropping the socket sends a reset, not a clean close.
+            let _ = stream.set_zero_linger();
         }
         Fault::ShortBody => {
             let _ = stream
