@@ -6,12 +6,13 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
+//! - `bench`: the benchmarks of `crates/invent-bench`, as one table of ratios.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
 
 use std::process::ExitCode;
 
-use xtask::{codegen, conformance, semver, spec_diff};
+use xtask::{bench, codegen, conformance, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -25,7 +26,8 @@ tasks:
                            (default: the merge base with main)
   conformance              lint openapi.yaml (Redocly, Spectral, openapi-spec-validator),
                            send every SDK operation through Prism, and run Schemathesis
-                           against the mock server (installs pinned npm/PyPI tools)";
+                           against the mock server (installs pinned npm/PyPI tools)
+  bench                    run crates/invent-bench and print the ratio tables";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["conformance"] => conformance::run(),
+        ["bench"] => bench::run(),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),
