@@ -817,3 +817,94 @@ async fn no_error_variant_carries_the_key() {
         errors[0]
     );
 }
+
+/// Regression: a server (or proxy) that echoed `Authorization` in a response
+/// header put the key into `Error`'s Display (as the request id), into the
+/// `Debug` of errors and responses (their headers) and into the `response`
+/// trace event. Header values are now scrubbed like bodies.
+#[tokio::test]
+async fn regression_a_key_echoed_in_a_response_header_is_scrubbed() {
+    fn echo(req: &Request) -> String {
+        req.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/chats/api_error/state"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(400)
+                .insert_header("x-request-id", echo(req).as_str())
+                .insert_header("x-echo", format!("you sent {}", echo(req)).as_str())
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/chats/too_large/state"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", echo(req).as_str())
+                .set_body_raw(vec![b' '; 1 << 20], "application/json")
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(|req: &Request| ok_chat().insert_header("x-echo", echo(req).as_str()))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_bytes(64 * 1024)
+        .max_retries(0)
+        .build()
+        .expect("client");
+
+    let (subscriber, logs) = capture_traces();
+    let (api, too_large, ok) = async {
+        (
+            client
+                .update_chat_state("api_error")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("400"),
+            client
+                .update_chat_state("too_large")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("too large"),
+            client
+                .fork_chat("c")
+                .message_id("m")
+                .send()
+                .await
+                .expect("a chat"),
+        )
+    }
+    .with_subscriber(subscriber)
+    .await;
+
+    assert!(matches!(api, Error::Api(_)), "{api:?}");
+    assert!(
+        matches!(too_large, Error::ResponseTooLarge { .. }),
+        "{too_large:?}"
+    );
+    assert_eq!(api.request_id(), Some("Bearer [REDACTED]"));
+    assert_eq!(too_large.request_id(), Some("Bearer [REDACTED]"));
+    assert_eq!(ok.headers()["x-echo"], "Bearer [REDACTED]");
+    for output in [
+        format!("{api}"),
+        format!("{api:?}"),
+        format!("{too_large}"),
+        format!("{too_large:?}"),
+        format!("{ok:?}"),
+        logs.text(),
+    ] {
+        assert!(!output.contains(KEY), "the key leaked into: {output}");
+    }
+    assert!(logs.text().contains("[REDACTED]"), "{}", logs.text());
+}
