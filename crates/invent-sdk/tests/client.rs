@@ -704,6 +704,21 @@ impl std::io::Write for Logs {
 }
 
 fn capture_traces() -> (impl tracing::Subscriber + Send + Sync, Logs) {
+    // While exactly one dispatcher exists, tracing-core computes a callsite's
+    // interest from the *registering thread's* default: a parallel test with
+    // no subscriber that hits a callsite first caches it as "never", and this
+    // capture then misses its events (a flaky presence check). A second,
+    // permanent dispatcher makes it consult every registered one instead.
+    static KEEP_CALLSITES_INTERESTED: std::sync::OnceLock<tracing::Dispatch> =
+        std::sync::OnceLock::new();
+    KEEP_CALLSITES_INTERESTED.get_or_init(|| {
+        tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(std::io::sink)
+                .finish(),
+        )
+    });
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -755,36 +770,42 @@ async fn no_error_variant_carries_the_key() {
         .build()
         .expect("client");
 
-    let errors = [
-        client
-            .update_chat_state("c")
-            .ai_enabled(true)
-            .send()
-            .await
-            .expect_err("decode"),
-        client
-            .fork_chat("c")
-            .message_id("m")
-            .send()
-            .await
-            .expect_err("timeout"),
-        refused
-            .update_chat_state("c")
-            .ai_enabled(true)
-            .send()
-            .await
-            .expect_err("refused"),
-        client
-            .update_chat_state("c")
-            .csat_score(0)
-            .send()
-            .await
-            .expect_err("invalid"),
-        Client::builder()
-            .api_key(format!("{KEY}\n"))
-            .build()
-            .expect_err("config"),
-    ];
+    // Every call runs under a TRACE subscriber: no event may carry the key either.
+    let (subscriber, logs) = capture_traces();
+    let errors = async {
+        [
+            client
+                .update_chat_state("c")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("decode"),
+            client
+                .fork_chat("c")
+                .message_id("m")
+                .send()
+                .await
+                .expect_err("timeout"),
+            refused
+                .update_chat_state("c")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("refused"),
+            client
+                .update_chat_state("c")
+                .csat_score(0)
+                .send()
+                .await
+                .expect_err("invalid"),
+            Client::builder()
+                .api_key(format!("{KEY}\n"))
+                .build()
+                .expect_err("config"),
+        ]
+    }
+    .with_subscriber(subscriber)
+    .await;
     assert!(matches!(errors[0], Error::Decode(_)), "{:?}", errors[0]);
     assert!(
         matches!(errors[1], Error::Timeout { .. }),
@@ -815,6 +836,46 @@ async fn no_error_variant_carries_the_key() {
         format!("{}", errors[0]).contains("[REDACTED]"),
         "{}",
         errors[0]
+    );
+    let logs = logs.text();
+    assert!(!logs.contains(KEY), "the key leaked into a trace: {logs}");
+    for event in ["status=200", "request failed"] {
+        assert!(logs.contains(event), "no {event:?} event traced: {logs}");
+    }
+}
+
+/// reqwest follows redirects; one to another origin must not take the key along.
+#[tokio::test]
+async fn a_redirect_to_another_origin_does_not_carry_the_key() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    let target = format!("{}/chats/c/state", elsewhere.uri());
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(307).insert_header("location", target.as_str()))
+        .mount(&server)
+        .await;
+
+    let chat = client(&server)
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("followed to a chat");
+    assert_eq!(chat.id, chat_json()["id"]);
+    let seen = requests(&elsewhere).await;
+    assert_eq!(seen.len(), 1, "the redirect was followed once");
+    assert!(
+        seen[0].headers.get("authorization").is_none(),
+        "the key went to another origin: {:?}",
+        seen[0].headers
+    );
+    assert_eq!(
+        requests(&server).await[0].headers["authorization"],
+        format!("Bearer {KEY}")
     );
 }
 
