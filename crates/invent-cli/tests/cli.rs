@@ -265,3 +265,71 @@ fn the_command_line_surface() {
     }
     insta::assert_snapshot!("help", surface);
 }
+
+/// A server (or proxy) that echoes the request's `Authorization` header back:
+/// in `x-request-id` and in the body `body(auth)`, under `status_line`.
+fn echoing_server(status_line: &'static str, body: fn(&str) -> String) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let (mut auth, mut length) = (String::new(), 0usize);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                let lower = line.to_ascii_lowercase();
+                if let Some(value) = lower.strip_prefix("authorization:") {
+                    let start = line.len() - value.len();
+                    auth = line[start..].trim().to_owned();
+                } else if let Some(value) = lower.strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            // Read the whole request: closing on unread bytes would reset.
+            let _ = reader
+                .by_ref()
+                .take(length as u64)
+                .read_to_end(&mut Vec::new());
+            let body = body(&auth);
+            let response = format!(
+                "{status_line}\r\ncontent-type: application/json\r\nx-request-id: {auth}\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = reader.get_mut().write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn the_key_never_reaches_stdout_or_stderr_even_when_a_server_echoes_it() {
+    const KEY: &str = "sk-test-3f9a7c1e-DO-NOT-PRINT";
+    // A success body is data and shown as sent: only its headers echo the key.
+    let ok = echoing_server("HTTP/1.1 200 OK", |_| format!(r#"{{"id":"{CHAT}"}}"#));
+    let refused = echoing_server("HTTP/1.1 400 Bad Request", |auth| {
+        format!(r#"{{"message":"bad request with {auth}","code":"{auth}"}}"#)
+    });
+    for (url, succeeds) in [(ok, true), (refused, false)] {
+        let out = Command::cargo_bin("invent")
+            .expect("binary")
+            .env_clear()
+            .env("INVENT_API_KEY", KEY)
+            .env("INVENT_BASE_URL", &url)
+            .args(["chat", "state", CHAT, "--state", "open"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.success(), succeeds, "{out:?}");
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        for output in [&stdout, &stderr] {
+            assert!(!output.contains(KEY), "the key leaked: {output}");
+        }
+        let shown = if succeeds { &stdout } else { &stderr };
+        assert!(
+            shown.contains("request id Bearer [REDACTED]"),
+            "the echoed request id is shown, scrubbed: {shown}"
+        );
+    }
+}

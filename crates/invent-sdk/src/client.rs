@@ -783,6 +783,20 @@ mod tests {
         }
     }
 
+    /// Sensitive: `Debug` of any header map holding it prints `Sensitive`, and
+    /// HTTP/2 sends it as a never-indexed literal (proxies must not cache it in
+    /// their HPACK tables). Nothing on the wire shows the flag to a test server.
+    #[test]
+    fn the_authorization_header_is_marked_sensitive() {
+        let client = Client::builder()
+            .api_key("sk-sensitive")
+            .build()
+            .expect("valid");
+        let auth = &client.shared.authorization;
+        assert!(auth.is_sensitive());
+        assert_eq!(format!("{auth:?}"), "Sensitive");
+    }
+
     #[test]
     fn env_config_names_the_variable() {
         let err = ClientBuilder::from_vars(|_| None).expect_err("no key");

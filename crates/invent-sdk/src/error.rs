@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::StatusCode;
 
 /// How many characters of a body an error keeps (bodies can be whole HTML pages).
@@ -18,8 +18,8 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-req
 /// [`Error::is_unauthorized`], [`Error::is_retryable`], [`Error::status`],
 /// [`Error::request_id`] (quote it to Invent support).
 ///
-/// Nothing here ever contains the API key: bodies and messages taken from the
-/// server are scrubbed of it before they are stored.
+/// Nothing here ever contains the API key: bodies, messages and headers taken
+/// from the server are scrubbed of it before they are stored.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -53,6 +53,11 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// A success response whose body is not the documented shape.
+    ///
+    /// A success body is decoded as JSON whatever its `Content-Type` says
+    /// (servers and proxies mislabel JSON); anything else (an HTML page, an
+    /// empty body, truncated or mistyped JSON) is this error, naming the JSON
+    /// path and quoting the start of the body. It is not retried.
     Decode(Box<DecodeError>),
     /// The response body exceeded the configured limit and was not read further.
     ResponseTooLarge {
@@ -362,6 +367,41 @@ pub(crate) fn scrub(text: String, secret: Option<&str>) -> String {
     }
 }
 
+/// Scrubs `secret` from every response header value (a misbehaving server or
+/// proxy may echo `Authorization` back, e.g. as its request id). Headers end up
+/// in errors, in [`ApiResponse`](crate::ApiResponse) and in traces.
+pub(crate) fn scrub_headers(headers: &mut HeaderMap, secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    for value in headers.values_mut() {
+        if let Some(scrubbed) = replace_bytes(value.as_bytes(), secret.as_bytes()) {
+            // Visible ASCII replaced a run of valid bytes: still a valid value.
+            *value = HeaderValue::from_bytes(&scrubbed)
+                .unwrap_or_else(|_| HeaderValue::from_static("[REDACTED]"));
+        }
+    }
+}
+
+/// `haystack` with each `needle` replaced by `[REDACTED]`, or `None` if absent.
+fn replace_bytes(haystack: &[u8], needle: &[u8]) -> Option<Vec<u8>> {
+    if needle.is_empty() || !haystack.windows(needle.len()).any(|w| w == needle) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            out.extend_from_slice(b"[REDACTED]");
+            rest = &rest[needle.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,6 +417,24 @@ mod tests {
             "key [REDACTED] leaked"
         );
         assert_eq!(snippet(&[0xff, b'a'], None), "\u{fffd}a");
+    }
+
+    #[test]
+    fn header_values_are_scrubbed_of_the_secret() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-request-id",
+            "Bearer sk-1 and sk-1".parse().expect("valid"),
+        );
+        headers.insert("x-other", "sk-".parse().expect("valid"));
+        headers.insert(
+            "x-bytes",
+            HeaderValue::from_bytes(b"\xffsk-1").expect("opaque bytes are valid"),
+        );
+        scrub_headers(&mut headers, "sk-1");
+        assert_eq!(headers["x-request-id"], "Bearer [REDACTED] and [REDACTED]");
+        assert_eq!(headers["x-other"], "sk-");
+        assert_eq!(headers["x-bytes"].as_bytes(), b"\xff[REDACTED]");
     }
 
     #[test]

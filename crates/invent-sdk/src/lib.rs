@@ -28,7 +28,9 @@
 //! the base URL from `INVENT_BASE_URL` (default [`DEFAULT_BASE_URL`]).
 //! [`Client::builder`] sets everything else: timeouts, retries, user agent,
 //! extra headers, the response size limit, or your own `reqwest::Client`.
-//! The key is marked sensitive and never printed, logged or kept in errors.
+//! The key is marked sensitive and never printed, logged or kept in errors;
+//! where a server echoes it back (in a body or a header) it is replaced by
+//! `[REDACTED]` before anything keeps it.
 //!
 //! # Errors
 //!
@@ -38,6 +40,10 @@
 //! before sending (CSAT score 1..=5, `muted_until` at most one year ahead,
 //! ids that are not empty, `.` or `..`): a rejected call sends nothing. Ids
 //! are sent percent-encoded as one path segment, whatever they contain.
+//! A success body is decoded as JSON whatever its `Content-Type`; one that is
+//! not the documented shape is [`Error::Decode`] naming the JSON path. Bodies
+//! are read up to [`ClientBuilder::max_response_bytes`] (16 MiB by default);
+//! a larger one is [`Error::ResponseTooLarge`], and the rest is not read.
 //!
 //! # Retries
 //!

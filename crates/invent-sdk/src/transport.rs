@@ -192,7 +192,8 @@ impl Transport {
                 }
             };
             let status = response.status();
-            let headers = response.headers().clone();
+            let mut headers = response.headers().clone();
+            error::scrub_headers(&mut headers, &self.shared.api_key);
             let body = read_body(response, self.shared.max_response_bytes).await;
             let request_id = error::request_id(&headers);
             tracing::debug!(

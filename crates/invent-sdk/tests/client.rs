@@ -704,6 +704,21 @@ impl std::io::Write for Logs {
 }
 
 fn capture_traces() -> (impl tracing::Subscriber + Send + Sync, Logs) {
+    // While exactly one dispatcher exists, tracing-core computes a callsite's
+    // interest from the *registering thread's* default: a parallel test with
+    // no subscriber that hits a callsite first caches it as "never", and this
+    // capture then misses its events (a flaky presence check). A second,
+    // permanent dispatcher makes it consult every registered one instead.
+    static KEEP_CALLSITES_INTERESTED: std::sync::OnceLock<tracing::Dispatch> =
+        std::sync::OnceLock::new();
+    KEEP_CALLSITES_INTERESTED.get_or_init(|| {
+        tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(std::io::sink)
+                .finish(),
+        )
+    });
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -755,36 +770,42 @@ async fn no_error_variant_carries_the_key() {
         .build()
         .expect("client");
 
-    let errors = [
-        client
-            .update_chat_state("c")
-            .ai_enabled(true)
-            .send()
-            .await
-            .expect_err("decode"),
-        client
-            .fork_chat("c")
-            .message_id("m")
-            .send()
-            .await
-            .expect_err("timeout"),
-        refused
-            .update_chat_state("c")
-            .ai_enabled(true)
-            .send()
-            .await
-            .expect_err("refused"),
-        client
-            .update_chat_state("c")
-            .csat_score(0)
-            .send()
-            .await
-            .expect_err("invalid"),
-        Client::builder()
-            .api_key(format!("{KEY}\n"))
-            .build()
-            .expect_err("config"),
-    ];
+    // Every call runs under a TRACE subscriber: no event may carry the key either.
+    let (subscriber, logs) = capture_traces();
+    let errors = async {
+        [
+            client
+                .update_chat_state("c")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("decode"),
+            client
+                .fork_chat("c")
+                .message_id("m")
+                .send()
+                .await
+                .expect_err("timeout"),
+            refused
+                .update_chat_state("c")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("refused"),
+            client
+                .update_chat_state("c")
+                .csat_score(0)
+                .send()
+                .await
+                .expect_err("invalid"),
+            Client::builder()
+                .api_key(format!("{KEY}\n"))
+                .build()
+                .expect_err("config"),
+        ]
+    }
+    .with_subscriber(subscriber)
+    .await;
     assert!(matches!(errors[0], Error::Decode(_)), "{:?}", errors[0]);
     assert!(
         matches!(errors[1], Error::Timeout { .. }),
@@ -816,4 +837,135 @@ async fn no_error_variant_carries_the_key() {
         "{}",
         errors[0]
     );
+    let logs = logs.text();
+    assert!(!logs.contains(KEY), "the key leaked into a trace: {logs}");
+    for event in ["status=200", "request failed"] {
+        assert!(logs.contains(event), "no {event:?} event traced: {logs}");
+    }
+}
+
+/// reqwest follows redirects; one to another origin must not take the key along.
+#[tokio::test]
+async fn a_redirect_to_another_origin_does_not_carry_the_key() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    let target = format!("{}/chats/c/state", elsewhere.uri());
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(307).insert_header("location", target.as_str()))
+        .mount(&server)
+        .await;
+
+    let chat = client(&server)
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("followed to a chat");
+    assert_eq!(chat.id, chat_json()["id"]);
+    let seen = requests(&elsewhere).await;
+    assert_eq!(seen.len(), 1, "the redirect was followed once");
+    assert!(
+        seen[0].headers.get("authorization").is_none(),
+        "the key went to another origin: {:?}",
+        seen[0].headers
+    );
+    assert_eq!(
+        requests(&server).await[0].headers["authorization"],
+        format!("Bearer {KEY}")
+    );
+}
+
+/// Regression: a server (or proxy) that echoed `Authorization` in a response
+/// header put the key into `Error`'s Display (as the request id), into the
+/// `Debug` of errors and responses (their headers) and into the `response`
+/// trace event. Header values are now scrubbed like bodies.
+#[tokio::test]
+async fn regression_a_key_echoed_in_a_response_header_is_scrubbed() {
+    fn echo(req: &Request) -> String {
+        req.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/chats/api_error/state"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(400)
+                .insert_header("x-request-id", echo(req).as_str())
+                .insert_header("x-echo", format!("you sent {}", echo(req)).as_str())
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/chats/too_large/state"))
+        .respond_with(|req: &Request| {
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", echo(req).as_str())
+                .set_body_raw(vec![b' '; 1 << 20], "application/json")
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(|req: &Request| ok_chat().insert_header("x-echo", echo(req).as_str()))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .max_response_bytes(64 * 1024)
+        .max_retries(0)
+        .build()
+        .expect("client");
+
+    let (subscriber, logs) = capture_traces();
+    let (api, too_large, ok) = async {
+        (
+            client
+                .update_chat_state("api_error")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("400"),
+            client
+                .update_chat_state("too_large")
+                .ai_enabled(true)
+                .send()
+                .await
+                .expect_err("too large"),
+            client
+                .fork_chat("c")
+                .message_id("m")
+                .send()
+                .await
+                .expect("a chat"),
+        )
+    }
+    .with_subscriber(subscriber)
+    .await;
+
+    assert!(matches!(api, Error::Api(_)), "{api:?}");
+    assert!(
+        matches!(too_large, Error::ResponseTooLarge { .. }),
+        "{too_large:?}"
+    );
+    assert_eq!(api.request_id(), Some("Bearer [REDACTED]"));
+    assert_eq!(too_large.request_id(), Some("Bearer [REDACTED]"));
+    assert_eq!(ok.headers()["x-echo"], "Bearer [REDACTED]");
+    for output in [
+        format!("{api}"),
+        format!("{api:?}"),
+        format!("{too_large}"),
+        format!("{too_large:?}"),
+        format!("{ok:?}"),
+        logs.text(),
+    ] {
+        assert!(!output.contains(KEY), "the key leaked into: {output}");
+    }
+    assert!(logs.text().contains("[REDACTED]"), "{}", logs.text());
 }

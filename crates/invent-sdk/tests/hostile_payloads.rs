@@ -4,7 +4,8 @@
 //! and either a chat or a typed decode error that names where it failed.
 //!
 //! Case counts: `INVENT_PROPTEST_CASES` (default 2000 for the direct decode
-//! path, a tenth of that through the HTTP response path).
+//! path, a tenth of that through the HTTP response path). The cases come from
+//! a fixed seed unless `PROPTEST_RNG_SEED` is set.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // Tests fail by panicking.
 
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use invent_sdk::types::Chat;
 use invent_sdk::{Client, Error};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 use serde_json::{json, Value};
 use wiremock::matchers::any as any_request;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -27,6 +29,22 @@ fn seeds() -> Vec<Value> {
         seed("seed_000_update_chat_state_response.json"),
         seed("seed_003_fork_chat_response.json"),
     ]
+}
+
+/// The run's settings: `cases(divisor)` cases from a fixed seed, so CI always
+/// tries the same ones; `PROPTEST_RNG_SEED=<u64>` picks another set.
+fn config(divisor: u32) -> ProptestConfig {
+    let default = ProptestConfig::default(); // reads PROPTEST_RNG_SEED
+    let rng_seed = match std::env::var_os("PROPTEST_RNG_SEED") {
+        Some(_) => default.rng_seed,
+        None => RngSeed::Fixed(0x1be7_e5ed),
+    };
+    ProptestConfig {
+        cases: cases(divisor),
+        failure_persistence: None,
+        rng_seed,
+        ..default
+    }
 }
 
 fn cases(divisor: u32) -> u32 {
@@ -91,11 +109,43 @@ fn node<'a>(root: &'a mut Value, path: &[Value]) -> &'a mut Value {
 
 #[derive(Clone, Debug)]
 enum Mutation {
-    Replace { path: usize, with: Value },
-    Truncate { at: usize },
-    FlipByte { at: usize, to: u8 },
-    DuplicateKey { path: usize },
-    Nest { depth: usize },
+    Replace {
+        path: usize,
+        with: Value,
+    },
+    Truncate {
+        at: usize,
+    },
+    FlipByte {
+        at: usize,
+        to: u8,
+    },
+    DuplicateKey {
+        path: usize,
+    },
+    Nest {
+        depth: usize,
+        at: usize,
+        objects: bool,
+    },
+}
+
+/// Where `Nest` puts its nesting: free-form objects, decoded into
+/// `serde_json::Value` (recursive: the recursion limit is what stops a deep
+/// one), and a typed string (refused at the first bracket).
+const NEST_AT: [(&str, bool); 3] = [
+    ("\"parameters\":{}", true),
+    ("\"web_search\":{}", true),
+    ("\"title\":\"<string>\"", false),
+];
+
+/// `depth` levels of arrays (or objects) around a number.
+fn nested(depth: usize, objects: bool) -> String {
+    if objects {
+        format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))
+    } else {
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+    }
 }
 
 fn mutation() -> impl Strategy<Value = (usize, Mutation)> {
@@ -104,7 +154,8 @@ fn mutation() -> impl Strategy<Value = (usize, Mutation)> {
         2 => any::<usize>().prop_map(|at| Mutation::Truncate { at }),
         2 => (any::<usize>(), any::<u8>()).prop_map(|(at, to)| Mutation::FlipByte { at, to }),
         1 => any::<usize>().prop_map(|path| Mutation::DuplicateKey { path }),
-        1 => (1usize..20_000).prop_map(|depth| Mutation::Nest { depth }),
+        1 => (prop_oneof![1usize..200, 200usize..20_000], 0..NEST_AT.len(), any::<bool>())
+            .prop_map(|(depth, at, objects)| Mutation::Nest { depth, at, objects }),
     ];
     (0usize..2, m)
 }
@@ -146,46 +197,91 @@ fn apply(seed: &Value, mutation: &Mutation) -> Vec<u8> {
                 None => text.into_bytes(),
             }
         }
-        Mutation::Nest { depth } => {
+        Mutation::Nest { depth, at, objects } => {
             let text = serde_json::to_string(&value).unwrap();
-            let nested = format!("{}1{}", "[".repeat(*depth), "]".repeat(*depth));
-            text.replacen("\"title\":\"<string>\"", &format!("\"title\":{nested}"), 1)
-                .into_bytes()
+            let (target, free_form) = NEST_AT[*at];
+            let key = &target[..target.find(':').unwrap()];
+            let nested = nested(*depth, *objects);
+            let with = if free_form {
+                format!("{key}:{{\"deep\":{nested}}}")
+            } else {
+                format!("{key}:{nested}")
+            };
+            text.replacen(target, &with, 1).into_bytes()
         }
     }
 }
 
-/// A decode either succeeds or names a path; it never panics.
-fn check_direct(bytes: &[u8]) {
+/// A decode either succeeds or names a path; it never panics. The error's
+/// message, if any.
+fn check_direct(bytes: &[u8]) -> Result<(), String> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    if let Err(e) = serde_path_to_error::deserialize::<_, Chat>(de) {
-        assert!(!e.path().to_string().is_empty());
+    match serde_path_to_error::deserialize::<_, Chat>(de) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            assert!(!e.path().to_string().is_empty());
+            Err(e.to_string())
+        }
+    }
+}
+
+/// What a `Nest` mutation must give: shallow nesting (100 levels) in a
+/// free-form object decodes, deep nesting there (150) hits the recursion limit
+/// (in between it depends on how deep the spot is), and any nesting in place
+/// of a typed string is the wrong type.
+fn check_nest(seed: &Value, depth: usize, at: usize, result: &Result<(), String>) {
+    let (target, free_form) = NEST_AT[at];
+    if !serde_json::to_string(seed).unwrap().contains(target) {
+        return; // this seed has no such spot: the body is the seed itself
+    }
+    match result {
+        Ok(()) => assert!(
+            free_form && depth < 150,
+            "{depth} levels at {target} decoded"
+        ),
+        Err(e) if free_form => assert!(
+            depth > 100 && e.contains("recursion limit"),
+            "{depth} levels at {target}: {e}"
+        ),
+        Err(e) => assert!(e.contains("invalid type"), "{target}: {e}"),
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(1), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config(1))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-        check_direct(&bytes);
+        let _ = check_direct(&bytes);
     }
 
     #[test]
     fn mutated_seed_chats_never_panic((which, m) in mutation()) {
         let seeds = seeds();
-        check_direct(&apply(&seeds[which], &m));
+        let result = check_direct(&apply(&seeds[which], &m));
+        if let Mutation::Nest { depth, at, .. } = m {
+            check_nest(&seeds[which], depth, at, &result);
+        }
     }
 }
 
+/// Nesting only recurses where the model takes any JSON (free-form objects
+/// such as `features.web_search`): there serde_json's recursion limit (128)
+/// must end it with an error, not a stack overflow. Shallower nesting decodes.
 #[test]
 fn nesting_far_past_the_recursion_limit_is_an_error_not_a_stack_overflow() {
-    let body = format!(
-        "{{\"id\":\"c\",\"title\":{}1{}}}",
-        "[".repeat(100_000),
-        "]".repeat(100_000)
-    );
-    assert!(serde_json::from_str::<Chat>(&body).is_err());
+    for objects in [false, true] {
+        let chat = |depth| {
+            format!(
+                "{{\"id\":\"c\",\"features\":{{\"web_search\":{{\"deep\":{}}}}}}}",
+                nested(depth, objects)
+            )
+        };
+        let shallow: Chat = serde_json::from_str(&chat(100)).expect("100 levels decode");
+        assert!(shallow.features.and_then(|f| f.web_search).is_some());
+        let err = serde_json::from_str::<Chat>(&chat(100_000)).expect_err("too deep");
+        assert!(err.to_string().contains("recursion limit"), "{err}");
+    }
 }
 
 /// The same hostile bodies served over HTTP and read by the client.
@@ -217,30 +313,39 @@ fn through_the_response_path() {
         (server, client)
     });
     let seeds = seeds();
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases: cases(10),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    });
+    let mut runner = proptest::test_runner::TestRunner::new(config(10));
     let decoded = std::cell::Cell::new(0usize);
     let typed_errors = std::cell::Cell::new(0usize);
     runner
         .run(&mutation(), |(which, m)| {
             *body.lock().unwrap() = apply(&seeds[which], &m);
-            match runtime.block_on(client.update_chat_state("c").ai_enabled(true).send()) {
-                Ok(_) => decoded.set(decoded.get() + 1),
-                Err(Error::Decode(e)) => {
-                    prop_assert!(!e.path().is_empty());
-                    prop_assert_eq!(e.status().as_u16(), 200);
-                    typed_errors.set(typed_errors.get() + 1);
-                }
-                Err(other) => prop_assert!(false, "a 200 gave a non-decode error: {other:?}"),
+            let result =
+                match runtime.block_on(client.update_chat_state("c").ai_enabled(true).send()) {
+                    Ok(_) => {
+                        decoded.set(decoded.get() + 1);
+                        Ok(())
+                    }
+                    Err(Error::Decode(e)) => {
+                        prop_assert!(!e.path().is_empty());
+                        prop_assert_eq!(e.status().as_u16(), 200);
+                        typed_errors.set(typed_errors.get() + 1);
+                        Err(e.message().to_owned())
+                    }
+                    Err(other) => {
+                        return Err(TestCaseError::fail(format!(
+                            "a 200 gave a non-decode error: {other:?}"
+                        )))
+                    }
+                };
+            if let Mutation::Nest { depth, at, .. } = m {
+                check_nest(&seeds[which], depth, at, &result);
             }
             Ok(())
         })
         .unwrap();
     drop(server);
     let (decoded, typed_errors) = (decoded.get(), typed_errors.get());
+    eprintln!("response path: {decoded} decoded, {typed_errors} typed decode errors");
     assert_eq!(decoded + typed_errors, cases(10) as usize);
     assert!(
         typed_errors > 0 && decoded > 0,

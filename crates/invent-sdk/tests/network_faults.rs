@@ -28,6 +28,13 @@ enum Fault {
     Huge { content_length: bool },
     /// A 200 with this body and content type.
     Body(&'static str, &'static str),
+    /// The request is read, then the connection closed with no answer at all.
+    CloseWithoutAnswer,
+    /// Headers promising 1000 bytes, then one byte every 50 ms: each read
+    /// makes progress, so only a deadline for the whole attempt ends it.
+    Drip,
+    /// A status line, then header lines without end.
+    EndlessHeaders,
 }
 
 struct Server {
@@ -110,6 +117,29 @@ async fn handle(mut stream: TcpStream, fault: Fault, written: Arc<AtomicUsize>) 
                 written.fetch_add(chunk.len(), Ordering::SeqCst);
             }
         }
+        Fault::CloseWithoutAnswer => {}
+        Fault::Drip => {
+            let _ = stream
+                .write_all(head("content-length: 1000\r\n", "application/json").as_bytes())
+                .await;
+            for _ in 0..1000 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if stream.write_all(b" ").await.is_err() {
+                    break;
+                }
+            }
+        }
+        Fault::EndlessHeaders => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\n").await;
+            let line = format!("x-padding: {}\r\n", "a".repeat(1000));
+            // Until the client hangs up: it must, long before 64 MiB.
+            for _ in 0..64 * 1024 {
+                if stream.write_all(line.as_bytes()).await.is_err() {
+                    break;
+                }
+                written.fetch_add(line.len(), Ordering::SeqCst);
+            }
+        }
         Fault::Body(body, kind) => {
             let len = format!("content-length: {}\r\n", body.len());
             let _ = stream.write_all(head(&len, kind).as_bytes()).await;
@@ -154,46 +184,63 @@ async fn both(fault: Fault) -> [(Result<(), Error>, usize); 2] {
     [update, (result, fork.connections.load(Ordering::SeqCst))]
 }
 
+/// The attempts a transport failure reports.
+fn attempts(result: &Result<(), Error>) -> Option<u32> {
+    match result {
+        Err(Error::Connection { attempts, .. } | Error::Timeout { attempts, .. }) => {
+            Some(*attempts)
+        }
+        _ => None,
+    }
+}
+
+/// With `fault`, the update fails as `is_kind` after 3 attempts (3 connections:
+/// it is idempotent) and the fork after 1 (the request reached the server,
+/// which may have forked: it is never re-sent).
+async fn update_retried_fork_sent_once(fault: Fault, is_kind: fn(&Error) -> bool) {
+    let [(update, update_conns), (fork, fork_conns)] = both(fault).await;
+    assert!(
+        update.as_ref().is_err_and(is_kind) && attempts(&update) == Some(3),
+        "{fault:?}: update {update:?}"
+    );
+    assert_eq!(
+        update_conns, 3,
+        "{fault:?}: an idempotent update is retried"
+    );
+    assert!(
+        fork.as_ref().is_err_and(is_kind) && attempts(&fork) == Some(1),
+        "{fault:?}: fork {fork:?}"
+    );
+    assert_eq!(fork_conns, 1, "{fault:?}: the server may have forked");
+}
+
+fn is_connection(e: &Error) -> bool {
+    matches!(e, Error::Connection { .. })
+}
+
 #[tokio::test]
 async fn reset_mid_body_is_a_connection_error_and_a_fork_is_not_resent() {
-    let [(update, update_conns), (fork, fork_conns)] = both(Fault::ResetMidBody).await;
-    assert!(
-        matches!(update, Err(Error::Connection { attempts: 3, .. })),
-        "{update:?}"
-    );
-    assert_eq!(update_conns, 3, "an idempotent update is retried");
-    assert!(
-        matches!(fork, Err(Error::Connection { attempts: 1, .. })),
-        "{fork:?}"
-    );
-    assert_eq!(fork_conns, 1, "the server answered: it may have forked");
+    update_retried_fork_sent_once(Fault::ResetMidBody, is_connection).await;
 }
 
 #[tokio::test]
 async fn a_body_shorter_than_its_content_length_is_an_error() {
-    let [(update, update_conns), (fork, fork_conns)] = both(Fault::ShortBody).await;
-    assert!(
-        matches!(update, Err(Error::Connection { .. })),
-        "{update:?}"
-    );
-    assert_eq!(update_conns, 3);
-    assert!(matches!(fork, Err(Error::Connection { .. })), "{fork:?}");
-    assert_eq!(fork_conns, 1);
+    update_retried_fork_sent_once(Fault::ShortBody, is_connection).await;
+}
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_retried_for_the_update_only() {
+    update_retried_fork_sent_once(Fault::CloseWithoutAnswer, is_connection).await;
 }
 
 #[tokio::test]
 async fn a_stall_after_the_headers_hits_the_timeout() {
-    let [(update, update_conns), (fork, fork_conns)] = both(Fault::StallAfterHeaders).await;
-    assert!(
-        matches!(update, Err(Error::Timeout { attempts: 3, .. })),
-        "{update:?}"
-    );
-    assert_eq!(update_conns, 3);
-    assert!(
-        matches!(fork, Err(Error::Timeout { attempts: 1, .. })),
-        "{fork:?}"
-    );
-    assert_eq!(fork_conns, 1);
+    update_retried_fork_sent_once(Fault::StallAfterHeaders, Error::is_timeout).await;
+}
+
+#[tokio::test]
+async fn a_body_dripping_a_byte_at_a_time_still_hits_the_timeout() {
+    update_retried_fork_sent_once(Fault::Drip, Error::is_timeout).await;
 }
 
 #[tokio::test]
@@ -216,6 +263,7 @@ async fn a_huge_body_is_refused_without_reading_it() {
         // Give the server a moment to notice the client hung up.
         tokio::time::sleep(Duration::from_millis(200)).await;
         let written = server.bytes_written.load(Ordering::SeqCst);
+        eprintln!("huge body (content_length={content_length}): the server wrote {written} bytes");
         assert!(
             written < 32 * 1024 * 1024,
             "content_length={content_length}: the server wrote {written} bytes"
@@ -252,6 +300,29 @@ async fn html_and_empty_200s_are_decode_errors() {
             "a bad body is not retried"
         );
     }
+}
+
+#[tokio::test]
+async fn endless_headers_are_cut_off_early() {
+    let server = serve(Fault::EndlessHeaders).await;
+    let err = client(&server)
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect_err("no end to the headers");
+    assert!(
+        matches!(err, Error::Connection { attempts: 1, .. }),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let written = server.bytes_written.load(Ordering::SeqCst);
+    assert!(
+        written < 8 * 1024 * 1024,
+        "the client read {written} bytes of headers"
+    );
+    eprintln!("endless headers: the server wrote {written} bytes before the client hung up");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }
 
 /// Documented: the SDK decodes the body as JSON whatever the Content-Type says
