@@ -1,78 +1,192 @@
-//! `cargo xtask bench`: runs the benchmarks of `crates/invent-bench` and prints
-//! one table of ratios (generated SDK against hand-written serde and reqwest),
-//! then the end-to-end and codegen-scaling tables the bench binaries print.
+//! `cargo xtask bench`: runs the benchmarks of `crates/invent-bench` and ends
+//! with one table of ratios (generated SDK against hand-written serde and
+//! reqwest), after the detailed tables the bench binaries print.
+//!
+//! `cargo xtask bench --build-cost`: the build-cost figures instead — a clean
+//! build of `invent-sdk` in a scratch clone, then its rebuild after a
+//! one-field spec edit. Slow (a clean build), so never part of the default run.
 
-use std::path::Path;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::{project_root, Failure};
 
 const PAYLOADS: [&str; 4] = ["seed_000", "seed_003", "minimal", "large_300m_200t"];
 
-/// Runs the benchmarks and prints the tables.
-pub fn run() -> Result<(), Failure> {
+/// Target for generated / hand-written decode and encode time.
+const CODEC_TARGET: f64 = 1.10;
+
+/// What `cargo xtask bench` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// The benchmarks and the ratio table.
+    Run,
+    /// Clean build and one-field-edit rebuild of `invent-sdk` in a scratch clone.
+    BuildCost,
+}
+
+/// One line of the final table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ratio {
+    /// What was measured, e.g. "end to end: wall time per call".
+    pub measure: String,
+    /// Which case, e.g. "update, fixed server, concurrency 1".
+    pub case: String,
+    /// SDK (generated) over hand-written.
+    pub value: f64,
+    /// The most the ratio may be, if the issue sets a target.
+    pub target: Option<f64>,
+}
+
+impl Ratio {
+    /// Reads a `RATIO|measure|case|value|target` line a bench binary printed
+    /// (`target` is `-` when there is none).
+    pub fn parse(line: &str) -> Option<Ratio> {
+        let mut fields = line.strip_prefix("RATIO|")?.split('|');
+        let measure = fields.next()?.to_owned();
+        let case = fields.next()?.to_owned();
+        let value = fields.next()?.trim().parse().ok()?;
+        let target = match fields.next()?.trim() {
+            "-" => None,
+            t => Some(t.parse().ok()?),
+        };
+        fields.next().is_none().then_some(Ratio {
+            measure,
+            case,
+            value,
+            target,
+        })
+    }
+
+    fn row(&self) -> String {
+        let (target, verdict) = match self.target {
+            Some(t) if self.value <= t => (format!("≤ {t:.2}"), "met"),
+            Some(t) => (format!("≤ {t:.2}"), "**missed**"),
+            None => ("—".to_owned(), ""),
+        };
+        format!(
+            "| {} | {} | {:.3} | {target} | {verdict} |\n",
+            self.measure, self.case, self.value
+        )
+    }
+}
+
+/// Runs the task.
+pub fn run(task: Task) -> Result<(), Failure> {
+    match task {
+        Task::Run => run_benches(),
+        Task::BuildCost => build_cost(),
+    }
+}
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn run_benches() -> Result<(), Failure> {
     let root = project_root();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(&cargo)
+    println!("## Decode and encode (criterion)\n");
+    let status = Command::new(cargo())
         .current_dir(&root)
-        .args([
-            "bench",
-            "--quiet",
-            "-p",
-            "invent-bench",
-            "--bench",
-            "codec",
-            "--",
-        ])
-        .args(["--warm-up-time", "1", "--measurement-time", "3", "--noplot"])
+        .args(["bench", "--quiet", "-p", "invent-bench", "--bench", "codec"])
+        .args(["--", "--warm-up-time", "1", "--measurement-time", "3"])
+        .args(["--noplot"])
         .status()
         .map_err(|e| Failure::new(format!("cargo bench: {e}")))?;
     if !status.success() {
         return Err(Failure::new("the codec benchmark failed (see above)"));
     }
-    let mut out = String::from("\n## Decode and encode: mean time per operation (criterion)\n\n");
-    out.push_str("| payload | op | generated | hand-written | Value | generated / hand-written | Value / hand-written |\n");
-    out.push_str("|---|---|---|---|---|---|---|\n");
+    let (table, mut ratios) = codec_results(&criterion_dir(&root))?;
+    println!("{table}");
+
+    for bench in ["end_to_end", "allocations", "codegen_scaling"] {
+        println!("\n## {bench}\n");
+        ratios.extend(stream_bench(&root, bench)?);
+    }
+
+    let mut out = String::from("\n## Ratios: generated SDK / hand-written, this run\n\n");
+    out.push_str("| measure | case | ratio | target | |\n|---|---|---|---|---|\n");
+    for ratio in &ratios {
+        out.push_str(&ratio.row());
+    }
+    println!("{out}");
+    Ok(())
+}
+
+/// Where criterion writes its estimates (it honours `CARGO_TARGET_DIR`).
+fn criterion_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("criterion")
+}
+
+/// The decode/encode table and its ratios, from criterion's estimates.
+fn codec_results(criterion: &Path) -> Result<(String, Vec<Ratio>), Failure> {
+    let mut table = String::from("| payload | op | generated | hand-written | Value | generated / hand-written | Value / hand-written |\n");
+    table.push_str("|---|---|---|---|---|---|---|\n");
+    let mut ratios = Vec::new();
     for op in ["decode", "encode"] {
         for payload in PAYLOADS {
-            let group = root
-                .join("target/criterion")
-                .join(format!("{op}_{payload}"));
+            let group = criterion.join(format!("{op}_{payload}"));
             let [generated, hand, value] =
                 ["generated", "hand_written", "value"].map(|f| mean_ns(&group.join(f)));
-            match (generated, hand, value) {
-                (Some(g), Some(h), Some(v)) => out.push_str(&format!(
-                    "| {payload} | {op} | {} | {} | {} | {:.3} | {:.3} |\n",
-                    human(g),
-                    human(h),
-                    human(v),
-                    g / h,
-                    v / h
-                )),
-                _ => {
-                    return Err(Failure::new(format!(
-                        "no criterion estimates under {}",
-                        group.display()
-                    )))
+            let (Some(g), Some(h), Some(v)) = (generated, hand, value) else {
+                return Err(Failure::new(format!(
+                    "no criterion estimates under {}",
+                    group.display()
+                )));
+            };
+            table.push_str(&format!(
+                "| {payload} | {op} | {} | {} | {} | {:.3} | {:.3} |\n",
+                human(g),
+                human(h),
+                human(v),
+                g / h,
+                v / h
+            ));
+            ratios.push(Ratio {
+                measure: format!("{op} `Chat` (criterion mean)"),
+                case: payload.to_owned(),
+                value: g / h,
+                target: Some(CODEC_TARGET),
+            });
+        }
+    }
+    Ok((table, ratios))
+}
+
+/// Runs a bench binary, echoing its output except the `RATIO|` lines, which it returns.
+fn stream_bench(root: &Path, bench: &str) -> Result<Vec<Ratio>, Failure> {
+    let mut child = Command::new(cargo())
+        .current_dir(root)
+        .args(["bench", "--quiet", "-p", "invent-bench", "--bench", bench])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::new(format!("cargo bench: {e}")))?;
+    let mut ratios = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| Failure::new(format!("reading {bench}'s output: {e}")))?;
+            match Ratio::parse(&line) {
+                Some(ratio) => ratios.push(ratio),
+                None if line.starts_with("RATIO|") => {
+                    return Err(Failure::new(format!("{bench}: malformed line {line:?}")))
                 }
+                None => println!("{line}"),
             }
         }
     }
-    println!("{out}");
-    for bench in ["end_to_end", "codegen_scaling"] {
-        println!("\n## {bench}\n");
-        let status = Command::new(&cargo)
-            .current_dir(&root)
-            .args(["bench", "--quiet", "-p", "invent-bench", "--bench", bench])
-            .status()
-            .map_err(|e| Failure::new(format!("cargo bench: {e}")))?;
-        if !status.success() {
-            return Err(Failure::new(format!(
-                "the {bench} benchmark failed (see above)"
-            )));
-        }
+    let status = child
+        .wait()
+        .map_err(|e| Failure::new(format!("cargo bench: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new(format!(
+            "the {bench} benchmark failed (see above)"
+        )));
     }
-    Ok(())
+    Ok(ratios)
 }
 
 /// The mean point estimate in nanoseconds from criterion's `estimates.json`.
@@ -89,5 +203,134 @@ fn human(ns: f64) -> String {
         format!("{:.2} µs", ns / 1_000.0)
     } else {
         format!("{ns:.0} ns")
+    }
+}
+
+/// The field the build-cost run adds to the spec.
+pub const ADDED_FIELD: &str = "bench_added_nickname";
+
+/// `spec` with one optional string property added to the `MemberUser` schema.
+pub fn add_one_field(spec: &str) -> Result<String, Failure> {
+    let anchor = "    MemberUser:\n      type: object\n      description: The user behind a chat member.\n      properties:\n";
+    let at = spec
+        .find(anchor)
+        .ok_or_else(|| Failure::new("openapi.yaml: the MemberUser schema has moved; update ADDED_FIELD's anchor in xtask/src/bench.rs"))?
+        + anchor.len();
+    Ok(format!(
+        "{}        {ADDED_FIELD}:\n          type: string\n          description: Added by cargo xtask bench --build-cost.\n{}",
+        &spec[..at],
+        &spec[at..]
+    ))
+}
+
+fn timed_build(dir: &Path, target: &Path) -> Result<Duration, Failure> {
+    let started = Instant::now();
+    let status = Command::new(cargo())
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .args(["build", "--quiet", "-p", "invent-sdk"])
+        .status()
+        .map_err(|e| Failure::new(format!("cargo build: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new("cargo build -p invent-sdk failed (see above)"));
+    }
+    Ok(started.elapsed())
+}
+
+fn build_cost() -> Result<(), Failure> {
+    let root = project_root();
+    let scratch = std::env::temp_dir().join("invent-build-cost");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let status = Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(&root)
+        .arg(&scratch)
+        .status()
+        .map_err(|e| Failure::new(format!("git clone: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new("git clone of the repository failed"));
+    }
+    let result = measure_build_cost(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (clean, rebuild, load) = result?;
+    println!("\n| what | time |\n|---|---|");
+    println!(
+        "| clean `cargo build -p invent-sdk` (debug, empty target dir) | {:.1} s |",
+        clean.as_secs_f64()
+    );
+    println!(
+        "| rebuild of `invent-sdk` after adding one field to `openapi.yaml` | {:.1} s |",
+        rebuild.as_secs_f64()
+    );
+    println!(
+        "\nCommitted HEAD, cloned to {}; load average before the clean build: {load}",
+        scratch.display()
+    );
+    Ok(())
+}
+
+fn measure_build_cost(scratch: &Path) -> Result<(Duration, Duration, String), Failure> {
+    let target = scratch.join("target");
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    println!("clean build of invent-sdk in {} ...", scratch.display());
+    let clean = timed_build(scratch, &target)?;
+    let spec_path = scratch.join("openapi.yaml");
+    let spec = std::fs::read_to_string(&spec_path)
+        .map_err(|e| Failure::new(format!("{}: {e}", spec_path.display())))?;
+    std::fs::write(&spec_path, add_one_field(&spec)?)
+        .map_err(|e| Failure::new(format!("{}: {e}", spec_path.display())))?;
+    println!("rebuild after adding {ADDED_FIELD} to MemberUser ...");
+    let rebuild = timed_build(scratch, &target)?;
+    if !generated_mentions(&target.join("debug/build"), ADDED_FIELD) {
+        return Err(Failure::new(
+            "the rebuilt SDK does not contain the added field: the rebuild did not regenerate",
+        ));
+    }
+    Ok((clean, rebuild, load))
+}
+
+/// Whether any `invent-sdk-*/out/invent_sdk.rs` under `build_dir` contains `needle`.
+fn generated_mentions(build_dir: &Path, needle: &str) -> bool {
+    std::fs::read_dir(build_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("invent-sdk-"))
+        .filter_map(|e| std::fs::read_to_string(e.path().join("out/invent_sdk.rs")).ok())
+        .any(|code| code.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_lines_parse_and_judge_the_target() {
+        let r = Ratio::parse("RATIO|end to end: wall|update, c 1|1.062|1.05").unwrap();
+        assert_eq!(r.case, "update, c 1");
+        assert_eq!(r.target, Some(1.05));
+        assert!(r.row().contains("**missed**"), "{}", r.row());
+        let r = Ratio::parse("RATIO|allocations|fork|1.100|-").unwrap();
+        assert_eq!(r.target, None);
+        assert!(!r.row().contains("met"));
+        assert_eq!(Ratio::parse("| a | b |"), None);
+        assert_eq!(Ratio::parse("RATIO|a|b|x|-"), None);
+        assert_eq!(Ratio::parse("RATIO|a|b|1.0|-|extra"), None);
+    }
+
+    #[test]
+    fn the_added_field_lands_in_member_user_of_the_real_spec() {
+        let spec = std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap();
+        let edited = add_one_field(&spec).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&edited).unwrap();
+        let field = &doc["components"]["schemas"]["MemberUser"]["properties"][ADDED_FIELD];
+        assert_eq!(field["type"].as_str(), Some("string"));
+        let properties = doc["components"]["schemas"]["MemberUser"]["properties"]
+            .as_mapping()
+            .unwrap();
+        assert_eq!(properties.len(), 4, "id, name, avatar and the added field");
+        assert!(add_one_field("openapi: 3.0.3\n").is_err());
     }
 }

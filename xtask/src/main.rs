@@ -6,7 +6,8 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
-//! - `bench`: the benchmarks of `crates/invent-bench`, as one table of ratios.
+//! - `bench [--build-cost]`: the benchmarks of `crates/invent-bench`, ending
+//!   with one table of ratios; or the build-cost figures.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
 
@@ -27,7 +28,10 @@ tasks:
   conformance              lint openapi.yaml (Redocly, Spectral, openapi-spec-validator),
                            send every SDK operation through Prism, and run Schemathesis
                            against the mock server (installs pinned npm/PyPI tools)
-  bench                    run crates/invent-bench and print the ratio tables";
+  bench                    run crates/invent-bench and print its tables, then one table of
+                           ratios (generated SDK / hand-written)
+  bench --build-cost       time a clean build of invent-sdk in a scratch clone under the temp
+                           dir, then its rebuild after a one-field spec edit (slow)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -39,7 +43,8 @@ fn main() -> ExitCode {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["conformance"] => conformance::run(),
-        ["bench"] => bench::run(),
+        ["bench"] => bench::run(bench::Task::Run),
+        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),

@@ -225,6 +225,24 @@ model!(AdsContextData {
     product_id: String
 });
 
+// The request bodies. A hand-written struct that skips `None` cannot send an
+// explicit `null` (to clear `follow_up_at`); the benches never need to.
+model!(UpdateChatStateRequest {
+    ai_enabled: bool,
+    assistant_config: AssistantConfig,
+    csat_score: u8,
+    follow_up_at: String,
+    muted_until: String,
+    state: String,
+});
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ForkChatRequest {
+    pub message_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::Chat;

@@ -1,6 +1,8 @@
 //! Benchmark support: the baseline a user would write by hand (plain serde
-//! structs of the `Chat` shape) and the payloads the benchmarks decode.
+//! structs of the `Chat` shape), the payloads the benchmarks decode, and the
+//! end-to-end harness (a fixed-answer server and a hand-written client).
 
+pub mod e2e;
 pub mod hand_written;
 
 use serde_json::{json, Value};

@@ -176,9 +176,11 @@ impl Client {
         let secret = Some(self.shared.api_key.as_str());
         let status = record.status.unwrap_or(StatusCode::OK);
         match result {
+            // The transport hands progenitor a response without headers
+            // (they were moved into the record, not cloned).
             Ok(value) => Ok(ApiResponse {
                 status: value.status(),
-                headers: value.headers().clone(),
+                headers: record.headers,
                 attempts: record.attempts,
                 inner: value.into_inner(),
             }),
@@ -712,12 +714,19 @@ impl ClientBuilder {
             default_headers.append(header, value);
         }
 
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .build()
-                .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        // Our own client enforces the timeout itself; a caller's client gets it
+        // on every request (which costs reqwest an allocation per request).
+        let (http, per_request_timeout) = match self.http_client {
+            Some(client) => (client, Some(timeout)),
+            None => (
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .timeout(timeout)
+                    .build()
+                    .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
+                None,
+            ),
         };
 
         Ok(Client {
@@ -728,7 +737,7 @@ impl ClientBuilder {
                 api_key,
                 user_agent,
                 default_headers,
-                timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+                timeout: per_request_timeout,
                 retry: self.retry.unwrap_or_default(),
                 max_response_bytes: self
                     .max_response_bytes

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, USER_AGENT};
-use reqwest::StatusCode;
+use reqwest::{ResponseBuilderExt, StatusCode};
 use tracing::Instrument;
 
 use crate::error::{self, Error};
@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) api_key: String,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
+    /// Set on every request; `None` when the SDK built the `reqwest::Client`
+    /// and gave it the timeout (a per-call override is still set per request).
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
@@ -165,9 +167,11 @@ impl Transport {
         loop {
             attempt += 1;
             let mut may_retry = attempt <= policy.max_retries;
-            // JSON bodies are bytes and always clone; a body that cannot be
-            // cloned (a stream) is sent once.
-            let this_try = match request.try_clone() {
+            // Keep a copy only if another attempt may follow. JSON bodies are
+            // bytes and always clone; a body that cannot be cloned (a stream)
+            // is sent once.
+            let copy = if may_retry { request.try_clone() } else { None };
+            let this_try = match copy {
                 Some(copy) => copy,
                 None => {
                     may_retry = false;
@@ -177,7 +181,7 @@ impl Transport {
                 }
             };
             let started = Instant::now();
-            let response = match http.execute(this_try).await {
+            let mut response = match http.execute(this_try).await {
                 Ok(response) => response,
                 Err(e) => {
                     let before_sending = e.is_connect();
@@ -192,15 +196,17 @@ impl Transport {
                 }
             };
             let status = response.status();
-            let mut headers = response.headers().clone();
+            // Taken, not cloned: the record keeps them, and `Client::finish`
+            // takes them from there (the rebuilt response carries none).
+            let mut headers = std::mem::take(response.headers_mut());
             error::scrub_headers(&mut headers, &self.shared.api_key);
+            let url = response.url().clone();
             let body = read_body(response, self.shared.max_response_bytes).await;
-            let request_id = error::request_id(&headers);
             tracing::debug!(
                 attempt,
                 status = status.as_u16(),
                 latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                request_id = request_id.as_deref().unwrap_or(""),
+                request_id = error::request_id_str(&headers).unwrap_or(""),
                 "response"
             );
             match body {
@@ -220,10 +226,10 @@ impl Transport {
                     let mut record = call.record();
                     record.attempts = attempt;
                     record.status = Some(status);
-                    record.headers = headers.clone();
+                    record.headers = headers;
                     record.body = body.clone();
                     drop(record);
-                    return Ok(rebuild(status, headers, body));
+                    return Ok(rebuild(status, url, body));
                 }
                 Err(BodyError::TooLarge) => {
                     let mut record = call.record();
@@ -232,11 +238,11 @@ impl Transport {
                     record.failure = Some(Error::ResponseTooLarge {
                         limit: self.shared.max_response_bytes,
                         status,
-                        request_id,
+                        request_id: error::request_id(&headers),
                     });
                     drop(record);
                     // progenitor needs a response; the recorded failure wins.
-                    return Ok(rebuild(status, headers, Bytes::new()));
+                    return Ok(rebuild(status, url, Bytes::new()));
                 }
                 Err(BodyError::Read(e)) => {
                     // The server answered, so it may have acted.
@@ -294,10 +300,19 @@ async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Byte
     Ok(body.freeze())
 }
 
-/// A response with the body already read, for progenitor to decode.
-fn rebuild(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
-    let mut response = http::Response::new(body);
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
+/// A response with the body already read, for progenitor to decode. It has
+/// no headers: progenitor's decoding does not read them, and the caller gets
+/// the recorded ones. The URL is set so that reqwest does not parse a
+/// placeholder one, which costs more than the rest of this function.
+fn rebuild(status: StatusCode, url: reqwest::Url, body: Bytes) -> reqwest::Response {
+    let response = match http::Response::builder().status(status).url(url).body(()) {
+        Ok(response) => response.map(|()| body),
+        // Unreachable: a `StatusCode` and an extension cannot be invalid.
+        Err(_) => {
+            let mut response = http::Response::new(body);
+            *response.status_mut() = status;
+            response
+        }
+    };
     reqwest::Response::from(response)
 }

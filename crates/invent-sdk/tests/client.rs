@@ -636,6 +636,56 @@ async fn a_slow_server_times_out_and_only_the_update_is_retried() {
     );
 }
 
+/// The SDK gives its own `reqwest::Client` the timeout; a caller's client and
+/// a per-call override get it on each request instead. All three must hold.
+#[tokio::test]
+async fn the_timeout_holds_with_our_client_a_callers_client_and_per_call() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let short = Duration::from_millis(200);
+    let ours = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(short)
+        .max_retries(0)
+        .build()
+        .expect("client");
+    let callers = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .http_client(reqwest::Client::new())
+        .timeout(short)
+        .max_retries(0)
+        .build()
+        .expect("client");
+    let long = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_secs(60))
+        .max_retries(0)
+        .build()
+        .expect("client");
+
+    for (name, call) in [
+        ("our client", ours.update_chat_state("c").ai_enabled(true)),
+        (
+            "the caller's client",
+            callers.update_chat_state("c").ai_enabled(true),
+        ),
+        (
+            "a per-call override",
+            long.update_chat_state("c").ai_enabled(true).timeout(short),
+        ),
+    ] {
+        // The server answers after 5 s: only a 200 ms timeout makes this an error.
+        let err = call.send().await.expect_err(name);
+        assert!(err.is_timeout(), "{name}: {err:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_key_is_never_printed() {
     let server = MockServer::start().await;
