@@ -22,7 +22,7 @@ pub mod spec;
 use std::fmt;
 
 use openapiv3::OpenAPI;
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypePatch};
 use quote::quote;
 
 pub use spec::{load_spec, parse_spec, SpecError};
@@ -88,6 +88,11 @@ fn settings(emitted: &[emit::Emitted]) -> Result<GenerationSettings, GenerateErr
         .parse()
         .map_err(|e| GenerateError::Emit(format!("hook state path: {e}")))?;
     let date_time = schemars_string_with_format("date-time");
+    // The spec's `Error` schema would be `types::Error`, a second `Error` next
+    // to the SDK's own `invent_sdk::Error`: users importing both would have to
+    // rename one. On the wire and in the spec it stays `Error`.
+    let mut error_body = TypePatch::default();
+    error_body.with_rename("ErrorBody");
 
     let mut settings = GenerationSettings::new();
     settings
@@ -97,6 +102,7 @@ fn settings(emitted: &[emit::Emitted]) -> Result<GenerationSettings, GenerateErr
         .with_inner_type(quote!(#hook_state))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
+        .with_patch("Error", &error_body)
         .with_conversion(date_time, sdk_paths::TIMESTAMP, std::iter::empty())
         .with_replacement(
             "NullableTimestamp",

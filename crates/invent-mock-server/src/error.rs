@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use invent_sdk::types::Error;
+use invent_sdk::types::ErrorBody;
 use serde::Serialize;
 
 /// An error the server answers with: a status and an `Error` body
@@ -41,8 +41,8 @@ impl ApiError {
     }
 
     /// The body, as the generated model.
-    pub(crate) fn body(&self) -> Error {
-        Error {
+    pub(crate) fn body(&self) -> ErrorBody {
+        ErrorBody {
             message: Some(self.message.clone()),
             code: Some(self.code.to_owned()),
         }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use invent_sdk::types::Error;
+use invent_sdk::types::ErrorBody;
 
 /// One of the spec's two operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,7 +63,7 @@ pub(crate) enum FaultAction {
     /// Serve the request normally (after the fault's delay).
     Proceed,
     /// A status with a JSON `Error` body.
-    Json { status: u16, body: Error },
+    Json { status: u16, body: ErrorBody },
     /// A status with an HTML body.
     Html { status: u16, html: String },
     /// Close the connection without answering.
@@ -91,7 +91,7 @@ impl Fault {
             .unwrap_or("error");
         Fault::new(FaultAction::Json {
             status,
-            body: Error {
+            body: ErrorBody {
                 message: Some(format!("injected fault: {status} {reason}")),
                 code: Some("injected_fault".to_owned()),
             },
@@ -103,7 +103,7 @@ impl Fault {
     pub fn rate_limited(retry_after_seconds: u64) -> Fault {
         Fault::new(FaultAction::Json {
             status: 429,
-            body: Error {
+            body: ErrorBody {
                 message: Some("rate limit exceeded (injected fault)".to_owned()),
                 code: Some("rate_limited".to_owned()),
             },
@@ -144,7 +144,7 @@ impl Fault {
     }
 
     /// Replaces the `Error` body of a status fault; other faults are unchanged.
-    pub fn with_error(mut self, error: Error) -> Fault {
+    pub fn with_error(mut self, error: ErrorBody) -> Fault {
         if let FaultAction::Json { body, .. } = &mut self.action {
             *body = error;
         }

@@ -49,7 +49,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::Error) -> Self {
+        pub fn bad_request(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -58,7 +58,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::Error) -> Self {
+        pub fn unauthorized(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -67,7 +67,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::Error) -> Self {
+        pub fn not_found(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -76,7 +76,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unprocessable_entity(self, value: &types::Error) -> Self {
+        pub fn unprocessable_entity(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -85,7 +85,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::Error) -> Self {
+        pub fn too_many_requests(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -94,7 +94,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::Error) -> Self {
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
                 self
@@ -104,7 +104,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::Error) -> Self {
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
                 self
@@ -158,7 +158,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn bad_request(self, value: &types::Error) -> Self {
+        pub fn bad_request(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -167,7 +167,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unauthorized(self, value: &types::Error) -> Self {
+        pub fn unauthorized(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -176,7 +176,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn not_found(self, value: &types::Error) -> Self {
+        pub fn not_found(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -185,7 +185,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn unprocessable_entity(self, value: &types::Error) -> Self {
+        pub fn unprocessable_entity(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -194,7 +194,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn too_many_requests(self, value: &types::Error) -> Self {
+        pub fn too_many_requests(self, value: &types::ErrorBody) -> Self {
             Self(
                 self
                     .0
@@ -203,7 +203,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn client_error(self, status: u16, value: &types::Error) -> Self {
+        pub fn client_error(self, status: u16, value: &types::ErrorBody) -> Self {
             assert_eq!(status / 100u16, 4u16);
             Self(
                 self
@@ -213,7 +213,7 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
-        pub fn server_error(self, status: u16, value: &types::Error) -> Self {
+        pub fn server_error(self, status: u16, value: &types::ErrorBody) -> Self {
             assert_eq!(status / 100u16, 5u16);
             Self(
                 self

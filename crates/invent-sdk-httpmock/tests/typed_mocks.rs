@@ -5,7 +5,7 @@
 
 use httpmock::MockServer;
 use invent_sdk::types::{
-    Chat, ChatStateStatus, Error as ErrorBody, ForkChatRequest, UpdateChatStateRequest,
+    Chat, ChatStateStatus, ErrorBody, ForkChatRequest, UpdateChatStateRequest,
 };
 use invent_sdk::{Client, Nullable};
 use invent_sdk_httpmock::MockServerExt;

@@ -580,7 +580,7 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         PartialEq,
         schemars::JsonSchema
     )]
-    pub struct Error {
+    pub struct ErrorBody {
         ///Machine-readable error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
@@ -588,8 +588,8 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
-    impl Error {
-        pub fn builder() -> builder::Error {
+    impl ErrorBody {
+        pub fn builder() -> builder::ErrorBody {
             Default::default()
         }
     }
@@ -3817,7 +3817,7 @@ depends on `type`.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Error {
+        pub struct ErrorBody {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3827,7 +3827,7 @@ depends on `type`.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for Error {
+        impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
                     code: Ok(Default::default()),
@@ -3835,7 +3835,7 @@ depends on `type`.
                 }
             }
         }
-        impl Error {
+        impl ErrorBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -3861,10 +3861,10 @@ depends on `type`.
                 self
             }
         }
-        impl ::std::convert::TryFrom<Error> for super::Error {
+        impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Error,
+                value: ErrorBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -3872,8 +3872,8 @@ depends on `type`.
                 })
             }
         }
-        impl ::std::convert::From<super::Error> for Error {
-            fn from(value: super::Error) -> Self {
+        impl ::std::convert::From<super::ErrorBody> for ErrorBody {
+            fn from(value: super::ErrorBody) -> Self {
                 Self {
                     code: Ok(value.code),
                     message: Ok(value.message),
@@ -7295,7 +7295,7 @@ pub mod builder {
         ///Sends a `PATCH` request to `/chats/{chat_id}/state`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::Chat>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::Chat>, Error<types::ErrorBody>> {
             let Self { client, chat_id, body } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -7443,7 +7443,7 @@ pub mod builder {
         ///Sends a `POST` request to `/chats/{chat_id}/fork`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::Chat>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::Chat>, Error<types::ErrorBody>> {
             let Self { client, chat_id, body } = self;
             let chat_id = chat_id.map_err(Error::InvalidRequest)?;
             let body = body

@@ -165,7 +165,7 @@ impl Client {
         &self,
         result: Result<
             progenitor_client::ResponseValue<T>,
-            progenitor_client::Error<crate::types::Error>,
+            progenitor_client::Error<crate::types::ErrorBody>,
         >,
         call: &Call,
     ) -> Result<ApiResponse<T>, Error> {
@@ -252,7 +252,7 @@ fn api_error(
     attempts: u32,
     secret: Option<&str>,
 ) -> Error {
-    let parsed = serde_json::from_slice::<crate::types::Error>(body).ok();
+    let parsed = serde_json::from_slice::<crate::types::ErrorBody>(body).ok();
     let (message, code) = match &parsed {
         Some(e) => (
             e.message.clone().map(|m| error::scrub(m, secret)),

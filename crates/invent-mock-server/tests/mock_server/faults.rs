@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use invent_mock_server::{Fault, MockServer, Operation};
-use invent_sdk::types::Error;
+use invent_sdk::types::ErrorBody;
 use reqwest::Method;
 use serde_json::json;
 
@@ -64,7 +64,7 @@ async fn rate_limit_with_retry_after() {
 #[tokio::test]
 async fn custom_error_body_and_headers() {
     let api = Api::start().await;
-    let body = Error {
+    let body = ErrorBody {
         message: Some("upstream timed out".to_owned()),
         code: Some("gateway_timeout".to_owned()),
     };
