@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use crate::error::{json_response, ApiError};
 use crate::fault::{Fault, FaultAction, Operation};
 use crate::ids::IdGen;
-use crate::record::RecordedRequest;
+use crate::record::{RecordedRequest, RequestLog};
 use crate::store::Store;
 
 /// Request bodies larger than this are refused with 413.
@@ -34,7 +34,7 @@ pub(crate) struct Shared {
     pub(crate) caller: MemberUser,
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<VecDeque<Fault>>,
-    pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    pub(crate) log: Mutex<RequestLog>,
     pub(crate) ids: IdGen,
 }
 
@@ -52,7 +52,7 @@ pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 /// What the pipeline learned about a request before routing.
 #[derive(Clone, Debug)]
 struct RequestMeta {
-    /// Index in the request log.
+    /// Sequence number in the request log.
     seq: usize,
     body: Bytes,
     kill: Option<ConnectionKill>,
@@ -108,9 +108,8 @@ impl Shared {
     /// Appends a request to the log; returns its index and request id.
     fn record(&self, parts: &Parts, body: &[u8]) -> (usize, String) {
         let mut log = lock(&self.log);
-        let seq = log.len();
-        let request_id = self.ids.request_id(seq);
-        log.push(RecordedRequest {
+        let request_id = self.ids.request_id(log.next_seq());
+        let seq = log.push(RecordedRequest {
             request_id: request_id.clone(),
             operation: None,
             method: parts.method.to_string(),
@@ -140,9 +139,7 @@ impl Shared {
         meta: &RequestMeta,
         headers: &HeaderMap,
     ) -> Result<(), Response> {
-        if let Some(entry) = lock(&self.log).get_mut(meta.seq) {
-            entry.operation = operation;
-        }
+        lock(&self.log).set_operation(meta.seq, operation);
         let fault = {
             let mut faults = lock(&self.faults);
             let index = faults.iter().position(|f| f.applies_to(operation));

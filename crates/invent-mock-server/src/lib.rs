@@ -138,7 +138,7 @@ mod server;
 mod store;
 
 pub use fault::{Fault, Operation};
-pub use record::{RecordedRequest, RequestCounts};
+pub use record::{RecordedRequest, RequestCounts, DEFAULT_MAX_RECORDED_REQUESTS};
 pub use seed::{Seed, SeedChat, SeedError};
 pub use server::{MockServer, MockServerBuilder, StartError};
 

@@ -50,6 +50,9 @@ async fn run(args: Args) -> Result<(), String> {
         .port(args.port)
         .api_key(&args.api_key)
         .seed(seed)
+        // Nothing reads the request log of a standalone server: keep none, so
+        // its memory does not grow with the requests it serves.
+        .max_recorded_requests(0)
         .start()
         .await
         .map_err(|err| err.to_string())?;

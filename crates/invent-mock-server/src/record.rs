@@ -1,7 +1,13 @@
 //! What the server saw: [`RecordedRequest`] and [`RequestCounts`], for tests
 //! that assert on the requests a client sent.
 
+use std::collections::VecDeque;
+
 use crate::fault::Operation;
+
+/// How many requests a server keeps by default
+/// ([`MockServerBuilder::max_recorded_requests`](crate::MockServerBuilder::max_recorded_requests)).
+pub const DEFAULT_MAX_RECORDED_REQUESTS: usize = 10_000;
 
 /// A request as the server received it, recorded before anything else
 /// (faults, authentication, routing) looks at it.
@@ -67,16 +73,148 @@ impl RequestCounts {
         }
     }
 
-    /// Counts a log of requests.
-    pub(crate) fn count(requests: &[RecordedRequest]) -> RequestCounts {
-        let mut counts = RequestCounts::default();
-        for request in requests {
-            match request.operation {
-                Some(Operation::UpdateChatState) => counts.update_chat_state += 1,
-                Some(Operation::ForkChat) => counts.fork_chat += 1,
-                None => counts.other += 1,
-            }
+    fn slot(&mut self, operation: Option<Operation>) -> &mut usize {
+        match operation {
+            Some(Operation::UpdateChatState) => &mut self.update_chat_state,
+            Some(Operation::ForkChat) => &mut self.fork_chat,
+            None => &mut self.other,
         }
-        counts
+    }
+}
+
+/// The requests a server has seen: the newest `capacity` in full, and exact
+/// counts of all of them. Bounded, so that a long-running server (the binary,
+/// or a load test) does not grow without limit.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    kept: VecDeque<RecordedRequest>,
+    /// The sequence number of `kept[0]`.
+    first_kept: usize,
+    /// The sequence number the next request gets.
+    next: usize,
+    counts: RequestCounts,
+    capacity: usize,
+}
+
+impl RequestLog {
+    pub(crate) fn new(capacity: usize) -> RequestLog {
+        RequestLog {
+            // Grows as needed: most servers see a handful of requests.
+            kept: VecDeque::new(),
+            first_kept: 0,
+            next: 0,
+            counts: RequestCounts::default(),
+            capacity,
+        }
+    }
+
+    /// The sequence number the next [`push`](Self::push) returns.
+    pub(crate) fn next_seq(&self) -> usize {
+        self.next
+    }
+
+    /// Records a request, dropping the oldest kept one when full; returns the
+    /// request's sequence number.
+    pub(crate) fn push(&mut self, request: RecordedRequest) -> usize {
+        let seq = self.next;
+        self.next += 1;
+        *self.counts.slot(request.operation) += 1;
+        if self.capacity == 0 {
+            self.first_kept = self.next;
+            return seq;
+        }
+        if self.kept.len() == self.capacity {
+            self.kept.pop_front();
+            self.first_kept += 1;
+        }
+        self.kept.push_back(request);
+        seq
+    }
+
+    /// Notes which operation request `seq` was routed to. Counts stay exact
+    /// even if the request itself is no longer kept (it was recorded with no
+    /// operation, and this is called once per request).
+    pub(crate) fn set_operation(&mut self, seq: usize, operation: Option<Operation>) {
+        let before = match seq
+            .checked_sub(self.first_kept)
+            .and_then(|i| self.kept.get_mut(i))
+        {
+            Some(entry) => std::mem::replace(&mut entry.operation, operation),
+            None => None,
+        };
+        *self.counts.slot(before) -= 1;
+        *self.counts.slot(operation) += 1;
+    }
+
+    pub(crate) fn counts(&self) -> RequestCounts {
+        self.counts
+    }
+
+    pub(crate) fn kept(&self) -> Vec<RecordedRequest> {
+        self.kept.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            request_id: String::new(),
+            operation: None,
+            method: "PATCH".to_owned(),
+            path: path.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn keeps_the_newest_and_counts_all() {
+        let mut log = RequestLog::new(2);
+        for (i, op) in [
+            Some(Operation::UpdateChatState),
+            Some(Operation::ForkChat),
+            None,
+            Some(Operation::ForkChat),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let seq = log.push(request(&format!("/{i}")));
+            assert_eq!(seq, i);
+            log.set_operation(seq, op);
+        }
+        let kept: Vec<_> = log.kept().into_iter().map(|r| r.path).collect();
+        assert_eq!(kept, ["/2", "/3"]);
+        let counts = log.counts();
+        assert_eq!(
+            (counts.update_chat_state, counts.fork_chat, counts.other),
+            (1, 2, 1)
+        );
+    }
+
+    #[test]
+    fn an_operation_set_after_eviction_still_counts() {
+        let mut log = RequestLog::new(1);
+        let first = log.push(request("/a"));
+        let second = log.push(request("/b"));
+        log.set_operation(first, Some(Operation::ForkChat));
+        log.set_operation(second, Some(Operation::UpdateChatState));
+        assert_eq!(log.counts().fork_chat, 1);
+        assert_eq!(log.counts().update_chat_state, 1);
+        assert_eq!(log.counts().other, 0);
+        assert_eq!(log.kept()[0].operation, Some(Operation::UpdateChatState));
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing_but_counts() {
+        let mut log = RequestLog::new(0);
+        let seq = log.push(request("/a"));
+        log.set_operation(seq, None);
+        assert!(log.kept().is_empty());
+        assert_eq!(log.counts().total(), 1);
+        assert_eq!(log.next_seq(), 1);
     }
 }

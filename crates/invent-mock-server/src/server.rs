@@ -20,7 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::app::{lock, router, ConnectionKill, Shared};
 use crate::fault::Fault;
 use crate::ids::IdGen;
-use crate::record::{RecordedRequest, RequestCounts};
+use crate::record::{RecordedRequest, RequestCounts, RequestLog, DEFAULT_MAX_RECORDED_REQUESTS};
 use crate::seed::{Seed, SeedError};
 use crate::store::Store;
 use crate::{DEFAULT_API_KEY, DEFAULT_CALLER_ID, DEFAULT_CALLER_NAME};
@@ -76,6 +76,7 @@ pub struct MockServerBuilder {
     faults: Vec<Fault>,
     port: u16,
     caller: MemberUser,
+    max_recorded_requests: usize,
 }
 
 /// Why a server did not start.
@@ -122,6 +123,7 @@ impl Default for MockServerBuilder {
                 name: Some(DEFAULT_CALLER_NAME.to_owned()),
                 avatar: None,
             },
+            max_recorded_requests: DEFAULT_MAX_RECORDED_REQUESTS,
         }
     }
 }
@@ -165,6 +167,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many requests [`MockServer::requests`] keeps, dropping the oldest
+    /// (default [`DEFAULT_MAX_RECORDED_REQUESTS`]); 0 keeps none.
+    /// [`MockServer::request_counts`] counts every request whatever this is.
+    /// Each kept request holds its body (up to 4 MiB), so a long-running
+    /// server under load keeps its memory bounded only through this.
+    pub fn max_recorded_requests(mut self, max: usize) -> Self {
+        self.max_recorded_requests = max;
+        self
+    }
+
     /// Binds and starts serving in the background.
     pub async fn start(self) -> Result<MockServer, StartError> {
         self.seed.check().map_err(StartError::Seed)?;
@@ -180,7 +192,7 @@ impl MockServerBuilder {
             caller: self.caller,
             store: Mutex::new(Store::from_seed(self.seed)),
             faults: Mutex::new(VecDeque::from(self.faults)),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(RequestLog::new(self.max_recorded_requests)),
             ids: IdGen::new(),
         });
         let (stop, stopped) = oneshot::channel();
@@ -250,14 +262,16 @@ impl MockServer {
         lock(&self.shared.faults).len()
     }
 
-    /// How many requests the server received, per operation.
+    /// How many requests the server received, per operation: all of them,
+    /// including those no longer kept by [`requests`](Self::requests).
     pub fn request_counts(&self) -> RequestCounts {
-        RequestCounts::count(&lock(&self.shared.log))
+        lock(&self.shared.log).counts()
     }
 
-    /// Every request the server received, oldest first.
+    /// The requests the server received, oldest first: all of them, or the
+    /// newest [`MockServerBuilder::max_recorded_requests`] (10,000 by default).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).kept()
     }
 
     /// A snapshot of every stored chat, as the API would return it: seeded

@@ -219,6 +219,40 @@ async fn request_counts_and_records() {
 }
 
 #[tokio::test]
+async fn the_log_keeps_the_newest_requests_and_counts_all() {
+    let api = Api::with(MockServer::builder().max_recorded_requests(2)).await;
+    api.patch_state(SUPPORT_CHAT, json!({"ai_enabled": true}))
+        .await;
+    api.fork(SUPPORT_CHAT, json!({"message_id": "msg_nope"}))
+        .await;
+    api.send(None, api.request(Method::GET, "/chats")).await;
+
+    let kept: Vec<_> = api
+        .server
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.operation))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("POST".to_owned(), Some(Operation::ForkChat)),
+            ("GET".to_owned(), None)
+        ],
+        "the oldest request was dropped"
+    );
+    assert_eq!(
+        api.server.request_counts(),
+        RequestCounts {
+            update_chat_state: 1,
+            fork_chat: 1,
+            other: 1
+        },
+        "counts include the dropped request"
+    );
+}
+
+#[tokio::test]
 async fn shutdown_releases_the_port() {
     let server = MockServer::start().await;
     let url = format!("{}/chats/x/state", server.url());
