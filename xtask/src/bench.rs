@@ -17,6 +17,14 @@ const PAYLOADS: [&str; 4] = ["seed_000", "seed_003", "minimal", "large_300m_200t
 
 /// Target for generated / hand-written decode and encode time.
 const CODEC_TARGET: f64 = 1.10;
+/// Target for SDK / raw end to end.
+const E2E_TARGET: f64 = 1.05;
+/// Calls in the two callgrind runs per case; the difference of their counts
+/// is the cost of `CALLGRIND_CALLS.1 - CALLGRIND_CALLS.0` calls, free of
+/// start-up and warm-up.
+const CALLGRIND_CALLS: (u64, u64) = (500, 2500);
+/// Concurrency of the callgrind runs.
+const CALLGRIND_CONCURRENCY: u32 = 16;
 
 /// What `cargo xtask bench` runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +114,13 @@ fn run_benches() -> Result<(), Failure> {
         ratios.extend(stream_bench(&root, bench)?);
     }
 
+    println!("\n## Client instructions per call (callgrind)\n");
+    match instruction_counts(&root) {
+        Ok(found) => ratios.extend(found),
+        // Optional: the other tables stand without it.
+        Err(e) => println!("skipped: {}", e.message()),
+    }
+
     let mut out = String::from("\n## Ratios: generated SDK / hand-written, this run\n\n");
     out.push_str("| measure | case | ratio | target | |\n|---|---|---|---|---|\n");
     for ratio in &ratios {
@@ -113,6 +128,158 @@ fn run_benches() -> Result<(), Failure> {
     }
     println!("{out}");
     Ok(())
+}
+
+/// Instructions the client thread executes per call, SDK against raw, counted
+/// by callgrind: unlike time, the count is the same run after run whatever
+/// else the machine does, so small differences are real.
+fn instruction_counts(root: &Path) -> Result<Vec<Ratio>, Failure> {
+    let valgrind = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .map_err(|e| Failure::new(format!("valgrind not found ({e})")))?;
+    if !valgrind.status.success() {
+        return Err(Failure::new("valgrind --version failed"));
+    }
+    let binary = bench_executable(root, "end_to_end")?;
+    let scratch = std::env::temp_dir().join(format!("invent-callgrind-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| Failure::new(format!("{}: {e}", scratch.display())))?;
+    let result = count_cases(&binary, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let rows = result?;
+
+    let (few, many) = CALLGRIND_CALLS;
+    println!(
+        "The fixed server, concurrency {CALLGRIND_CONCURRENCY}; each figure is (count after {many} calls - count after {few}) / {}.\n",
+        many - few
+    );
+    println!("| op | SDK instructions/call | raw instructions/call | SDK/raw |\n|---|---|---|---|");
+    let mut ratios = Vec::new();
+    for (op, sdk, raw) in rows {
+        let ratio = sdk / raw;
+        println!("| {op} | {sdk:.0} | {raw:.0} | {ratio:.3} |");
+        ratios.push(Ratio {
+            measure: "end to end: client instructions per call (callgrind)".to_owned(),
+            case: format!("{op}, fixed server, concurrency {CALLGRIND_CONCURRENCY}"),
+            value: ratio,
+            target: Some(E2E_TARGET),
+        });
+    }
+    Ok(ratios)
+}
+
+/// `(op, SDK instructions per call, raw instructions per call)` per operation.
+fn count_cases(binary: &Path, scratch: &Path) -> Result<Vec<(&'static str, f64, f64)>, Failure> {
+    let (few, many) = CALLGRIND_CALLS;
+    let mut rows = Vec::new();
+    for op in ["update", "fork"] {
+        let mut per_call = [0.0; 2];
+        for (slot, side) in per_call.iter_mut().zip(["sdk", "raw"]) {
+            // Both lengths at once, one run per core; each started run is
+            // waited for, even when the other failed to start.
+            let few_run = callgrind_run(binary, scratch, side, op, few)?;
+            let many_run = callgrind_run(binary, scratch, side, op, many);
+            let few_count = wait_count(few_run);
+            let counts = (few_count?, wait_count(many_run?)?);
+            let extra = counts.1.checked_sub(counts.0).ok_or_else(|| {
+                Failure::new(format!(
+                    "callgrind: {side}:{op} counted less for more calls"
+                ))
+            })?;
+            *slot = extra as f64 / (many - few) as f64;
+        }
+        rows.push((op, per_call[0], per_call[1]));
+    }
+    Ok(rows)
+}
+
+/// A callgrind run under way, and the file its main thread's counts go to.
+struct CallgrindRun {
+    child: std::process::Child,
+    out_prefix: PathBuf,
+    name: String,
+}
+
+fn callgrind_run(
+    binary: &Path,
+    scratch: &Path,
+    side: &str,
+    op: &str,
+    calls: u64,
+) -> Result<CallgrindRun, Failure> {
+    let name = format!("{side}.{op}.{calls}");
+    let out_prefix = scratch.join(&name);
+    let child = Command::new("valgrind")
+        .args(["--tool=callgrind", "--separate-threads=yes", "--quiet"])
+        .arg(format!("--callgrind-out-file={}", out_prefix.display()))
+        .arg(binary)
+        .arg("--bench")
+        .env("INVENT_E2E_CALLS", calls.to_string())
+        .env(
+            "INVENT_E2E_PROFILE",
+            format!("{side}:{op}:{CALLGRIND_CONCURRENCY}"),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| Failure::new(format!("valgrind: {e}")))?;
+    Ok(CallgrindRun {
+        child,
+        out_prefix,
+        name,
+    })
+}
+
+/// Waits for a run; returns the instructions of its main thread, where the
+/// benchmark's client runs (the server has threads of its own).
+fn wait_count(mut run: CallgrindRun) -> Result<u64, Failure> {
+    let status = run
+        .child
+        .wait()
+        .map_err(|e| Failure::new(format!("valgrind: {e}")))?;
+    if !status.success() {
+        return Err(Failure::new(format!("callgrind run {} failed", run.name)));
+    }
+    // With --separate-threads, thread 1's counts are in `<prefix>-01`.
+    let mut path = run.out_prefix.into_os_string();
+    path.push("-01");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::new(format!("{}: {e}", PathBuf::from(&path).display())))?;
+    callgrind_total(&text)
+        .ok_or_else(|| Failure::new(format!("callgrind run {}: no totals", run.name)))
+}
+
+/// The instruction total of a callgrind output file.
+pub fn callgrind_total(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("summary:")
+                .or_else(|| line.strip_prefix("totals:"))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// The path of a bench target's executable, building it if needed.
+fn bench_executable(root: &Path, bench: &str) -> Result<PathBuf, Failure> {
+    let output = Command::new(cargo())
+        .current_dir(root)
+        .args(["bench", "--quiet", "-p", "invent-bench", "--bench", bench])
+        .args(["--no-run", "--message-format=json"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Failure::new(format!("cargo bench --no-run: {e}")))?;
+    if !output.status.success() {
+        return Err(Failure::new(format!(
+            "building the {bench} benchmark failed"
+        )));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| msg["target"]["name"] == bench)
+        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| Failure::new(format!("cargo did not name the {bench} executable")))
 }
 
 /// Where criterion writes its estimates (it honours `CARGO_TARGET_DIR`).
@@ -318,6 +485,14 @@ mod tests {
         assert_eq!(Ratio::parse("| a | b |"), None);
         assert_eq!(Ratio::parse("RATIO|a|b|x|-"), None);
         assert_eq!(Ratio::parse("RATIO|a|b|1.0|-|extra"), None);
+    }
+
+    #[test]
+    fn callgrind_totals_are_read_from_summary_or_totals() {
+        let file = "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 1000725480\n";
+        assert_eq!(callgrind_total(file), Some(1_000_725_480));
+        assert_eq!(callgrind_total("events: Ir\ntotals: 42\n"), Some(42));
+        assert_eq!(callgrind_total("events: Ir\n"), None);
     }
 
     #[test]

@@ -385,21 +385,30 @@ pub(crate) fn scrub_headers(headers: &mut HeaderMap, secret: &str) {
 
 /// `haystack` with each `needle` replaced by `[REDACTED]`, or `None` if absent.
 fn replace_bytes(haystack: &[u8], needle: &[u8]) -> Option<Vec<u8>> {
-    if needle.is_empty() || !haystack.windows(needle.len()).any(|w| w == needle) {
-        return None;
-    }
+    let mut at = find(haystack, needle)?;
     let mut out = Vec::with_capacity(haystack.len());
     let mut rest = haystack;
-    while !rest.is_empty() {
-        if rest.starts_with(needle) {
-            out.extend_from_slice(b"[REDACTED]");
-            rest = &rest[needle.len()..];
-        } else {
-            out.push(rest[0]);
-            rest = &rest[1..];
+    loop {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"[REDACTED]");
+        rest = &rest[at + needle.len()..];
+        match find(rest, needle) {
+            Some(next) => at = next,
+            None => break,
         }
     }
+    out.extend_from_slice(rest);
     Some(out)
+}
+
+/// Where `needle` first occurs in `haystack`; `None` for an empty needle.
+/// Runs on every response header, so it compares whole windows only where
+/// the first byte matches.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, tail) = needle.split_first()?;
+    let last_start = haystack.len().checked_sub(needle.len())?;
+    (0..=last_start)
+        .find(|&i| haystack[i] == first && haystack[i + 1..i + needle.len()] == *tail)
 }
 
 #[cfg(test)]
@@ -431,10 +440,16 @@ mod tests {
             "x-bytes",
             HeaderValue::from_bytes(b"\xffsk-1").expect("opaque bytes are valid"),
         );
+        headers.insert("x-edges", "sk-1sk-1".parse().expect("valid"));
+        headers.insert("x-short", "sk".parse().expect("valid"));
         scrub_headers(&mut headers, "sk-1");
         assert_eq!(headers["x-request-id"], "Bearer [REDACTED] and [REDACTED]");
         assert_eq!(headers["x-other"], "sk-");
         assert_eq!(headers["x-bytes"].as_bytes(), b"\xff[REDACTED]");
+        assert_eq!(headers["x-edges"], "[REDACTED][REDACTED]");
+        assert_eq!(headers["x-short"], "sk");
+        assert_eq!(find(b"abc", b""), None);
+        assert_eq!(find(b"abcabd", b"abd"), Some(3));
     }
 
     #[test]
