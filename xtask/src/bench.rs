@@ -130,9 +130,9 @@ fn run_benches() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Instructions the client thread executes per call, SDK against raw, counted
-/// by callgrind: unlike time, the count is the same run after run whatever
-/// else the machine does, so small differences are real.
+/// Instructions and simulated L1 cache misses of the client thread per call,
+/// SDK against raw, by callgrind: unlike time, these counts are the same run
+/// after run whatever else the machine does, so small differences are real.
 fn instruction_counts(root: &Path) -> Result<Vec<Ratio>, Failure> {
     let valgrind = Command::new("valgrind")
         .arg("--version")
@@ -151,47 +151,85 @@ fn instruction_counts(root: &Path) -> Result<Vec<Ratio>, Failure> {
 
     let (few, many) = CALLGRIND_CALLS;
     println!(
-        "The fixed server, concurrency {CALLGRIND_CONCURRENCY}; each figure is (count after {many} calls - count after {few}) / {}.\n",
+        "The fixed server, concurrency {CALLGRIND_CONCURRENCY}; each figure is (count after {many} calls - count after {few}) / {}. \
+         L1 misses: instruction and data (read and write) misses of callgrind's simulated cache.\n",
         many - few
     );
-    println!("| op | SDK instructions/call | raw instructions/call | SDK/raw |\n|---|---|---|---|");
+    println!("| op | SDK instructions/call | raw instructions/call | SDK/raw | SDK L1 misses/call | raw L1 misses/call | SDK/raw |");
+    println!("|---|---|---|---|---|---|---|");
     let mut ratios = Vec::new();
     for (op, sdk, raw) in rows {
-        let ratio = sdk / raw;
-        println!("| {op} | {sdk:.0} | {raw:.0} | {ratio:.3} |");
+        let instructions = sdk.instructions / raw.instructions;
+        let misses = sdk.l1_misses / raw.l1_misses;
+        println!(
+            "| {op} | {:.0} | {:.0} | {instructions:.3} | {:.0} | {:.0} | {misses:.3} |",
+            sdk.instructions, raw.instructions, sdk.l1_misses, raw.l1_misses
+        );
+        let case = format!("{op}, fixed server, concurrency {CALLGRIND_CONCURRENCY}");
         ratios.push(Ratio {
             measure: "end to end: client instructions per call (callgrind)".to_owned(),
-            case: format!("{op}, fixed server, concurrency {CALLGRIND_CONCURRENCY}"),
-            value: ratio,
+            case: case.clone(),
+            value: instructions,
             target: Some(E2E_TARGET),
+        });
+        ratios.push(Ratio {
+            measure: "end to end: client L1 cache misses per call (callgrind)".to_owned(),
+            case,
+            value: misses,
+            target: None,
         });
     }
     Ok(ratios)
 }
 
-/// `(op, SDK instructions per call, raw instructions per call)` per operation.
-fn count_cases(binary: &Path, scratch: &Path) -> Result<Vec<(&'static str, f64, f64)>, Failure> {
+/// Per-call counts of one side.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct PerCall {
+    instructions: f64,
+    l1_misses: f64,
+}
+
+/// `(op, SDK, raw)` per operation.
+fn count_cases(
+    binary: &Path,
+    scratch: &Path,
+) -> Result<Vec<(&'static str, PerCall, PerCall)>, Failure> {
     let (few, many) = CALLGRIND_CALLS;
+    let calls = (many - few) as f64;
     let mut rows = Vec::new();
     for op in ["update", "fork"] {
-        let mut per_call = [0.0; 2];
+        let mut per_call = [PerCall::default(); 2];
         for (slot, side) in per_call.iter_mut().zip(["sdk", "raw"]) {
             // Both lengths at once, one run per core; each started run is
             // waited for, even when the other failed to start.
             let few_run = callgrind_run(binary, scratch, side, op, few)?;
             let many_run = callgrind_run(binary, scratch, side, op, many);
-            let few_count = wait_count(few_run);
-            let counts = (few_count?, wait_count(many_run?)?);
-            let extra = counts.1.checked_sub(counts.0).ok_or_else(|| {
-                Failure::new(format!(
-                    "callgrind: {side}:{op} counted less for more calls"
-                ))
-            })?;
-            *slot = extra as f64 / (many - few) as f64;
+            let few_counts = wait_count(few_run);
+            let (a, b) = (few_counts?, wait_count(many_run?)?);
+            let diff = |x: u64, y: u64| {
+                y.checked_sub(x).map(|d| d as f64 / calls).ok_or_else(|| {
+                    Failure::new(format!(
+                        "callgrind: {side}:{op} counted less for more calls"
+                    ))
+                })
+            };
+            *slot = PerCall {
+                instructions: diff(a.instructions, b.instructions)?,
+                l1_misses: diff(a.l1_misses, b.l1_misses)?,
+            };
         }
         rows.push((op, per_call[0], per_call[1]));
     }
     Ok(rows)
+}
+
+/// The totals of one callgrind run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counts {
+    /// Instructions executed (`Ir`).
+    pub instructions: u64,
+    /// L1 misses: instruction reads, data reads and data writes.
+    pub l1_misses: u64,
 }
 
 /// A callgrind run under way, and the file its main thread's counts go to.
@@ -211,7 +249,12 @@ fn callgrind_run(
     let name = format!("{side}.{op}.{calls}");
     let out_prefix = scratch.join(&name);
     let child = Command::new("valgrind")
-        .args(["--tool=callgrind", "--separate-threads=yes", "--quiet"])
+        .args([
+            "--tool=callgrind",
+            "--cache-sim=yes",
+            "--separate-threads=yes",
+            "--quiet",
+        ])
         .arg(format!("--callgrind-out-file={}", out_prefix.display()))
         .arg(binary)
         .arg("--bench")
@@ -232,7 +275,7 @@ fn callgrind_run(
 
 /// Waits for a run; returns the instructions of its main thread, where the
 /// benchmark's client runs (the server has threads of its own).
-fn wait_count(mut run: CallgrindRun) -> Result<u64, Failure> {
+fn wait_count(mut run: CallgrindRun) -> Result<Counts, Failure> {
     let status = run
         .child
         .wait()
@@ -245,19 +288,29 @@ fn wait_count(mut run: CallgrindRun) -> Result<u64, Failure> {
     path.push("-01");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::new(format!("{}: {e}", PathBuf::from(&path).display())))?;
-    callgrind_total(&text)
+    callgrind_counts(&text)
         .ok_or_else(|| Failure::new(format!("callgrind run {}: no totals", run.name)))
 }
 
-/// The instruction total of a callgrind output file.
-pub fn callgrind_total(text: &str) -> Option<u64> {
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix("summary:")
-                .or_else(|| line.strip_prefix("totals:"))
-        })
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
+/// The totals of a callgrind output file written with `--cache-sim=yes`.
+pub fn callgrind_counts(text: &str) -> Option<Counts> {
+    let field = |prefix: &str| text.lines().find_map(|line| line.strip_prefix(prefix));
+    let events: Vec<&str> = field("events:")?.split_whitespace().collect();
+    let totals: Vec<u64> = field("summary:")
+        .or_else(|| field("totals:"))?
+        .split_whitespace()
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    let get = |name: &str| {
+        events
+            .iter()
+            .position(|e| *e == name)
+            .and_then(|i| totals.get(i).copied())
+    };
+    Some(Counts {
+        instructions: get("Ir")?,
+        l1_misses: get("I1mr")? + get("D1mr")? + get("D1mw")?,
+    })
 }
 
 /// The path of a bench target's executable, building it if needed.
@@ -488,11 +541,17 @@ mod tests {
     }
 
     #[test]
-    fn callgrind_totals_are_read_from_summary_or_totals() {
-        let file = "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 1000725480\n";
-        assert_eq!(callgrind_total(file), Some(1_000_725_480));
-        assert_eq!(callgrind_total("events: Ir\ntotals: 42\n"), Some(42));
-        assert_eq!(callgrind_total("events: Ir\n"), None);
+    fn callgrind_counts_are_read_by_event_name() {
+        let file = "version: 1\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n\
+                    summary: 850002056 198054556 136338970 16222044 4260790 5037599 9549 15768 19864\n";
+        let counts = callgrind_counts(file).unwrap();
+        assert_eq!(counts.instructions, 850_002_056);
+        assert_eq!(counts.l1_misses, 16_222_044 + 4_260_790 + 5_037_599);
+        let totals = "events: Ir I1mr D1mr D1mw\ntotals: 42 1 2 3\n";
+        assert_eq!(callgrind_counts(totals).unwrap().l1_misses, 6);
+        // Without the cache simulation there are no miss counts.
+        assert_eq!(callgrind_counts("events: Ir\nsummary: 42\n"), None);
+        assert_eq!(callgrind_counts("events: Ir\n"), None);
     }
 
     #[test]

@@ -407,8 +407,7 @@ fn replace_bytes(haystack: &[u8], needle: &[u8]) -> Option<Vec<u8>> {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let (&first, tail) = needle.split_first()?;
     let last_start = haystack.len().checked_sub(needle.len())?;
-    (0..=last_start)
-        .find(|&i| haystack[i] == first && haystack[i + 1..i + needle.len()] == *tail)
+    (0..=last_start).find(|&i| haystack[i] == first && haystack[i + 1..i + needle.len()] == *tail)
 }
 
 #[cfg(test)]
