@@ -264,6 +264,7 @@ fn callgrind_run(
             format!("{side}:{op}:{CALLGRIND_CONCURRENCY}"),
         )
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Failure::new(format!("valgrind: {e}")))?;
     Ok(CallgrindRun {
@@ -275,13 +276,19 @@ fn callgrind_run(
 
 /// Waits for a run; returns the instructions of its main thread, where the
 /// benchmark's client runs (the server has threads of its own).
-fn wait_count(mut run: CallgrindRun) -> Result<Counts, Failure> {
-    let status = run
+fn wait_count(run: CallgrindRun) -> Result<Counts, Failure> {
+    // valgrind's stderr is only warnings about the simulated cache's
+    // geometry unless the run fails.
+    let output = run
         .child
-        .wait()
+        .wait_with_output()
         .map_err(|e| Failure::new(format!("valgrind: {e}")))?;
-    if !status.success() {
-        return Err(Failure::new(format!("callgrind run {} failed", run.name)));
+    if !output.status.success() {
+        return Err(Failure::new(format!(
+            "callgrind run {} failed: {}",
+            run.name,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
     }
     // With --separate-threads, thread 1's counts are in `<prefix>-01`.
     let mut path = run.out_prefix.into_os_string();
