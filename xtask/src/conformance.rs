@@ -105,7 +105,7 @@ fn run_ok(cmd: &mut Command) -> Result<(), Failure> {
 }
 
 fn lint(root: &Path, tools: &Tools) -> Result<(), Failure> {
-    step("lint: Redocly (recommended rules)");
+    step("lint: Redocly (recommended rules, warnings are errors)");
     run_ok(
         Command::new(tools.bin.join("redocly"))
             .args([
