@@ -32,8 +32,6 @@ pub const USER_AGENT: &str = "invent-bench/0";
 pub const API_KEY: &str = "sk-bench";
 /// The per-attempt timeout both clients set (the SDK's default): a timer per request on both sides.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
-/// The `api-version` header progenitor sends with every request; raw sends it too.
-const API_VERSION: &str = "0.1.0";
 
 /// Which operation a round calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +200,6 @@ impl RawClient {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert("api-version", HeaderValue::from_static(API_VERSION));
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(TIMEOUT)

@@ -141,9 +141,16 @@ enum BodyError {
     Read(reqwest::Error),
 }
 
+/// The header progenitor adds to every request (see [`Transport::prepare`]).
+const API_VERSION_HEADER: &str = "api-version";
+
 impl Transport {
     fn prepare(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
+        // progenitor sends `info.version` as `api-version`. Ours is the SDK's
+        // release version, not a version of the Invent API, which documents
+        // no such header; a caller who needs one sets it as a default header.
+        headers.remove(API_VERSION_HEADER);
         for (name, value) in &self.shared.default_headers {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());

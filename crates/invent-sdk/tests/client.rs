@@ -686,6 +686,64 @@ async fn the_timeout_holds_with_our_client_a_callers_client_and_per_call() {
     }
 }
 
+/// progenitor adds `api-version: <info.version>`, which is the SDK's version,
+/// not the API's; the SDK sends it only when the caller sets it.
+#[tokio::test]
+async fn no_api_version_header_unless_the_caller_sets_one() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat())
+        .mount(&server)
+        .await;
+    let plain = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .build()
+        .expect("client");
+    let pinned = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .default_header("api-version", "2025-01-01")
+        .build()
+        .expect("client");
+
+    plain
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("update");
+    plain
+        .fork_chat("c")
+        .message_id("m")
+        .send()
+        .await
+        .expect("fork");
+    pinned
+        .update_chat_state("c")
+        .ai_enabled(true)
+        .send()
+        .await
+        .expect("update");
+
+    let seen: Vec<Vec<String>> = requests(&server)
+        .await
+        .iter()
+        .map(|r| {
+            r.headers
+                .get_all("api-version")
+                .iter()
+                .map(|v| v.to_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [vec![], vec![], vec!["2025-01-01".to_owned()]],
+        "api-version per request"
+    );
+}
+
 #[tokio::test]
 async fn the_key_is_never_printed() {
     let server = MockServer::start().await;
