@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{project_root, Failure};
+use crate::{cargo, project_root, Failure};
 
 const PAYLOADS: [&str; 4] = ["seed_000", "seed_003", "minimal", "large_300m_200t"];
 
@@ -87,10 +87,6 @@ pub fn run(task: Task) -> Result<(), Failure> {
         Task::Run => run_benches(),
         Task::BuildCost => build_cost(),
     }
-}
-
-fn cargo() -> std::ffi::OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 fn run_benches() -> Result<(), Failure> {

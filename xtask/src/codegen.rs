@@ -160,7 +160,7 @@ fn snapshots(root: &Path, mode: Mode, stale: &mut Vec<String>) -> Result<(), Fai
             }
         }
     }
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cmd = Command::new(crate::cargo());
     cmd.current_dir(root)
         .args([
             "test",

@@ -39,6 +39,12 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The cargo that runs this task (`$CARGO`), so nested builds use the same
+/// toolchain; plain `cargo` when run some other way.
+pub fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
 /// The workspace root (xtask lives one level below it).
 pub fn project_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -7,11 +7,10 @@
 //! `docs/regenerate-workflow.md` for the measured install time); without it
 //! this task prints the exact install command.
 
-use std::ffi::OsString;
 use std::process::Command;
 
 use crate::versioning::SDK_PACKAGE;
-use crate::{git, project_root, Failure};
+use crate::{cargo, git, project_root, Failure};
 
 /// The cargo-semver-checks release this task is written and tested against.
 pub const TOOL_VERSION: &str = "0.51.0";
@@ -19,10 +18,6 @@ pub const TOOL_VERSION: &str = "0.51.0";
 /// The command that installs [`TOOL_VERSION`].
 pub fn install_command() -> String {
     format!("cargo install cargo-semver-checks --locked --version {TOOL_VERSION}")
-}
-
-fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 /// The installed cargo-semver-checks version line, if it is installed.

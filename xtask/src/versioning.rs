@@ -54,8 +54,7 @@ pub fn check_tree(root: &Path, spec_path: &Path) -> Result<Vec<String>, Failure>
 
 /// `invent-sdk`'s version as cargo resolves it (workspace inheritance included).
 pub fn sdk_crate_version(root: &Path) -> Result<String, Failure> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = Command::new(crate::cargo())
         .current_dir(root)
         .args([
             "metadata",
