@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use invent_sdk::types::{ChatStateStatus, CsatScore};
-use invent_sdk::{Client, Error, RetryPolicy, Timestamp};
+use invent_sdk::types::{Chat, ChatStateStatus, CsatScore};
+use invent_sdk::{ApiResponse, Client, Error, RetryPolicy, Timestamp};
 use serde_json::{json, Value};
 use tracing::instrument::WithSubscriber;
 use wiremock::matchers::{any, body_json, header, method, path};
@@ -56,6 +56,16 @@ async fn fail_then_succeed(server: &MockServer, failure: ResponseTemplate, times
         .respond_with(ok_chat())
         .mount(server)
         .await;
+}
+
+/// The smallest update: `PATCH /chats/c/state` with `{"ai_enabled":true}`.
+async fn update(client: &Client) -> Result<ApiResponse<Chat>, Error> {
+    client.update_chat_state("c").ai_enabled(true).send().await
+}
+
+/// The smallest fork: `POST /chats/c/fork` with `{"message_id":"m"}`.
+async fn fork(client: &Client) -> Result<ApiResponse<Chat>, Error> {
+    client.fork_chat("c").message_id("m").send().await
 }
 
 async fn requests(server: &MockServer) -> Vec<Request> {
@@ -339,19 +349,9 @@ async fn unauthorized_and_rate_limited_helpers() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let err = client
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect_err("401");
+    let err = update(&client).await.expect_err("401");
     assert!(err.is_unauthorized());
-    let err = client
-        .fork_chat("c")
-        .message_id("m")
-        .send()
-        .await
-        .expect_err("429");
+    let err = fork(&client).await.expect_err("429");
     assert!(err.is_rate_limited() && err.is_retryable());
     let Error::Api(api) = &err else {
         panic!("{err:?}")
@@ -372,12 +372,7 @@ async fn an_html_gateway_page_is_an_api_error_with_a_bounded_snippet() {
         .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
         .mount(&server)
         .await;
-    let err = client(&server)
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect_err("502");
+    let err = update(&client(&server)).await.expect_err("502");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     let Error::Api(api) = &err else {
         panic!("{err:?}")
@@ -415,12 +410,7 @@ async fn a_bad_success_body_is_a_decode_error_naming_the_path() {
         .await;
     let client = client(&server);
 
-    let err = client
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect_err("decode");
+    let err = update(&client).await.expect_err("decode");
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
@@ -429,12 +419,7 @@ async fn a_bad_success_body_is_a_decode_error_naming_the_path() {
     assert!(decode.message().contains("1..=5"), "{}", decode.message());
     assert!(decode.body_snippet().starts_with('{'));
 
-    let err = client
-        .fork_chat("c")
-        .message_id("m")
-        .send()
-        .await
-        .expect_err("html");
+    let err = fork(&client).await.expect_err("html");
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
@@ -446,12 +431,7 @@ async fn a_bad_success_body_is_a_decode_error_naming_the_path() {
 async fn transient_failures_of_an_update_are_retried() {
     let server = MockServer::start().await;
     fail_then_succeed(&server, ResponseTemplate::new(503), 2).await;
-    let chat = client(&server)
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect("third try");
+    let chat = update(&client(&server)).await.expect("third try");
     assert_eq!(chat.attempts(), 3);
     assert_eq!(requests(&server).await.len(), 3);
 }
@@ -464,12 +444,7 @@ async fn retries_stop_at_the_limit() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let err = client
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect_err("503");
+    let err = update(&client).await.expect_err("503");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(requests(&server).await.len(), 3);
 
@@ -497,12 +472,7 @@ async fn a_fork_is_never_sent_twice_when_the_server_may_have_acted() {
             .respond_with(ResponseTemplate::new(status))
             .mount(&server)
             .await;
-        let err = client(&server)
-            .fork_chat("c")
-            .message_id("m")
-            .send()
-            .await
-            .expect_err("error");
+        let err = fork(&client(&server)).await.expect_err("error");
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(
             requests(&server).await.len(),
@@ -521,13 +491,8 @@ async fn a_fork_is_retried_after_429_and_on_opt_in() {
         1,
     )
     .await;
-    let fork = client(&server)
-        .fork_chat("c")
-        .message_id("m")
-        .send()
-        .await
-        .expect("retried");
-    assert_eq!(fork.attempts(), 2);
+    let forked = fork(&client(&server)).await.expect("retried");
+    assert_eq!(forked.attempts(), 2);
 
     let server = MockServer::start().await;
     fail_then_succeed(&server, ResponseTemplate::new(503), 1).await;
@@ -551,12 +516,7 @@ async fn retry_after_is_honoured() {
     )
     .await;
     let started = std::time::Instant::now();
-    client(&server)
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect("retried");
+    update(&client(&server)).await.expect("retried");
     // A lower bound only: the client waited at least what the server asked.
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -579,10 +539,7 @@ async fn connection_refused_is_retried_for_both_operations() {
         .retry_policy(fast_retries())
         .build()
         .expect("client");
-    for result in [
-        client.update_chat_state("c").ai_enabled(true).send().await,
-        client.fork_chat("c").message_id("m").send().await,
-    ] {
+    for result in [update(&client).await, fork(&client).await] {
         match result {
             Err(e @ Error::Connection { attempts: 3, .. }) => {
                 assert!(e.is_retryable());
@@ -608,12 +565,7 @@ async fn a_slow_server_times_out_and_only_the_update_is_retried() {
         .build()
         .expect("client");
 
-    let err = client
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect_err("timeout");
+    let err = update(&client).await.expect_err("timeout");
     assert!(matches!(err, Error::Timeout { attempts: 3, .. }), "{err:?}");
     assert_eq!(requests(&server).await.len(), 3);
 
@@ -622,12 +574,7 @@ async fn a_slow_server_times_out_and_only_the_update_is_retried() {
         .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
-    let err = client
-        .fork_chat("c")
-        .message_id("m")
-        .send()
-        .await
-        .expect_err("timeout");
+    let err = fork(&client).await.expect_err("timeout");
     assert!(err.is_timeout());
     assert_eq!(
         requests(&server).await.len(),
@@ -707,24 +654,9 @@ async fn no_api_version_header_unless_the_caller_sets_one() {
         .build()
         .expect("client");
 
-    plain
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect("update");
-    plain
-        .fork_chat("c")
-        .message_id("m")
-        .send()
-        .await
-        .expect("fork");
-    pinned
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect("update");
+    update(&plain).await.expect("update");
+    fork(&plain).await.expect("fork");
+    update(&pinned).await.expect("update");
 
     let seen: Vec<Vec<String>> = requests(&server)
         .await
@@ -882,24 +814,9 @@ async fn no_error_variant_carries_the_key() {
     let (subscriber, logs) = capture_traces();
     let errors = async {
         [
-            client
-                .update_chat_state("c")
-                .ai_enabled(true)
-                .send()
-                .await
-                .expect_err("decode"),
-            client
-                .fork_chat("c")
-                .message_id("m")
-                .send()
-                .await
-                .expect_err("timeout"),
-            refused
-                .update_chat_state("c")
-                .ai_enabled(true)
-                .send()
-                .await
-                .expect_err("refused"),
+            update(&client).await.expect_err("decode"),
+            fork(&client).await.expect_err("timeout"),
+            update(&refused).await.expect_err("refused"),
             client
                 .update_chat_state("c")
                 .csat_score(0)
@@ -967,12 +884,7 @@ async fn a_redirect_to_another_origin_does_not_carry_the_key() {
         .mount(&server)
         .await;
 
-    let chat = client(&server)
-        .update_chat_state("c")
-        .ai_enabled(true)
-        .send()
-        .await
-        .expect("followed to a chat");
+    let chat = update(&client(&server)).await.expect("followed to a chat");
     assert_eq!(chat.id, chat_json()["id"]);
     let seen = requests(&elsewhere).await;
     assert_eq!(seen.len(), 1, "the redirect was followed once");
@@ -1046,12 +958,7 @@ async fn regression_a_key_echoed_in_a_response_header_is_scrubbed() {
                 .send()
                 .await
                 .expect_err("too large"),
-            client
-                .fork_chat("c")
-                .message_id("m")
-                .send()
-                .await
-                .expect("a chat"),
+            fork(&client).await.expect("a chat"),
         )
     }
     .with_subscriber(subscriber)
