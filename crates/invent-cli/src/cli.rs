@@ -35,6 +35,8 @@ pub enum Command {
     /// Work with chats.
     #[command(subcommand)]
     Chat(ChatCommand),
+    /// Call any operation in the spec by its operationId (`invent api --list`).
+    Api(crate::api::ApiArgs),
     /// Walk through a realistic session against an embedded local server.
     Demo,
 }

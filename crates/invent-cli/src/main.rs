@@ -1,8 +1,10 @@
 //! `invent`: a command-line client for the Invent API, built on `invent-sdk`.
 //!
 //! Exit codes: 0 success, 1 the call failed (the error is one line on
-//! stderr, with status and request id for API errors), 2 bad usage.
+//! stderr, with status and request id for API errors), 2 bad usage (for
+//! `invent api`, also input the spec rejects: nothing was sent).
 
+mod api;
 mod cli;
 mod demo;
 mod render;
@@ -26,6 +28,17 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("could not start the async runtime: {e}")),
     };
+    if let Command::Api(args) = &cli.command {
+        let base_url = cli.base_url.as_deref();
+        return match runtime.block_on(api::run(args, || client(base_url), &mut Output::stdout())) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(api::Failure::Call(message)) => fail(&message),
+            Err(api::Failure::Usage(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
@@ -40,6 +53,8 @@ fn fail(message: &str) -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Demo => demo::run(&mut Output::stdout()).await,
+        // Handled in `main`: it has its own exit codes.
+        Command::Api(_) => Err("internal: `api` reached the chat runner".to_owned()),
         Command::Chat(command) => {
             let client = client(cli.base_url.as_deref())?;
             let response = match command {

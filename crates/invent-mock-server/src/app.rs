@@ -380,14 +380,45 @@ async fn fork_chat(call: Call, path: Result<Path<String>, PathRejection>) -> Res
     .await
 }
 
-/// 404 for a path that is neither operation's.
+/// An operation of the spec this server has no handler for, answered with
+/// the example its spec gives (or the smallest value its schema accepts),
+/// after faults and auth as usual; `None` when the request is no operation
+/// of the spec.
+async fn spec_example(call: Call) -> Result<Response, Call> {
+    let example = invent_sdk::operations::OPERATIONS
+        .iter()
+        .find(|op| op.method == call.method.as_str() && op.match_path(&call.path).is_some())
+        .and_then(|op| op.response_example);
+    let Some(example) = example else {
+        return Err(call);
+    };
+    if let Err(response) = call.shared.admit(None, &call.meta, &call.headers).await {
+        return Ok(response);
+    }
+    let mut response = Response::new(Body::from(example));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// 404 for a path that is no operation's.
 async fn no_route(call: Call) -> Response {
+    let call = match spec_example(call).await {
+        Ok(response) => return response,
+        Err(call) => call,
+    };
     let error = ApiError::not_found(format!("no route for {} {}", call.method, call.path));
     call.refuse(error).await
 }
 
-/// 405 for a known path with the other method.
+/// 405 for a known path with another method.
 async fn wrong_method(call: Call) -> Response {
+    let call = match spec_example(call).await {
+        Ok(response) => return response,
+        Err(call) => call,
+    };
     let error = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
