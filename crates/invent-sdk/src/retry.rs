@@ -1,6 +1,6 @@
 //! When to try a request again, and how long to wait first.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -94,6 +94,10 @@ pub(crate) fn should_retry_transport(before_sending: bool, idempotency: Idempote
 }
 
 /// The server's `Retry-After`, as seconds or an HTTP date (relative to `now`).
+///
+/// An HTTP date is any of RFC 9110's three forms (IMF-fixdate, the obsolete
+/// RFC 850 and asctime forms), which recipients must accept; anything else
+/// is ignored, and the usual backoff applies.
 pub(crate) fn retry_after(
     headers: &HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
@@ -102,11 +106,10 @@ pub(crate) fn retry_after(
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = httpdate::parse_http_date(value).ok()?;
     // A date in the past means "now".
     Some(
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
+        at.duration_since(SystemTime::from(now))
             .unwrap_or(Duration::ZERO),
     )
 }
@@ -134,27 +137,71 @@ mod tests {
         assert!(distinct.len() > 1);
     }
 
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
+    fn retry_after_of(value: &str) -> Option<Duration> {
         let now = chrono::Utc
             .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
             .single()
             .expect("valid");
         let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, "7".parse().expect("valid"));
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:30 GMT".parse().expect("valid"),
+        headers.insert(RETRY_AFTER, value.parse().expect("valid"));
+        retry_after(&headers, now)
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(retry_after_of("7"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after_of(" 0 "), Some(Duration::ZERO));
+        assert_eq!(retry_after_of("-1"), None);
+    }
+
+    #[test]
+    fn retry_after_reads_all_three_http_date_forms() {
+        // RFC 9110 section 5.6.7: IMF-fixdate, RFC 850, asctime.
+        for date in [
+            "Wed, 21 Oct 2015 07:28:30 GMT",
+            "Wednesday, 21-Oct-15 07:28:30 GMT",
+            "Wed Oct 21 07:28:30 2015",
+        ] {
+            assert_eq!(
+                retry_after_of(date),
+                Some(Duration::from_secs(30)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            retry_after_of("Sun Nov  1 07:28:00 2015"),
+            Some(Duration::from_secs(11 * 24 * 3600)),
+            "asctime pads a one-digit day with a space"
         );
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:27:00 GMT".parse().expect("valid"),
-        );
-        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
-        headers.insert(RETRY_AFTER, "soon".parse().expect("valid"));
-        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn retry_after_in_the_past_means_now() {
+        for date in [
+            "Wed, 21 Oct 2015 07:27:00 GMT",
+            "Wednesday, 21-Oct-15 07:27:00 GMT",
+            "Wed Oct 21 07:27:00 2015",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+        ] {
+            assert_eq!(retry_after_of(date), Some(Duration::ZERO), "{date}");
+        }
+    }
+
+    #[test]
+    fn retry_after_ignores_junk() {
+        for junk in [
+            "soon",
+            "",
+            "7.5",
+            // Not GMT: RFC 9110 dates are always GMT.
+            "Wed, 21 Oct 2015 07:28:30 +0100",
+            // The wrong weekday for the date.
+            "Thu, 21 Oct 2015 07:28:30 GMT",
+            "Wed, 32 Oct 2015 07:28:30 GMT",
+            "2015-10-21T07:28:30Z",
+        ] {
+            assert_eq!(retry_after_of(junk), None, "{junk:?}");
+        }
     }
 
     #[test]
