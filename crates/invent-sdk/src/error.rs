@@ -18,6 +18,12 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-req
 /// [`Error::is_unauthorized`], [`Error::is_retryable`], [`Error::status`],
 /// [`Error::request_id`] (quote it to Invent support).
 ///
+/// `Display` says what happened, in one line, and never repeats the cause:
+/// the underlying error (e.g. "connection refused" under
+/// [`Error::Connection`]) is the [`source`](std::error::Error::source), so
+/// reporters that walk the chain (anyhow's `{:#}`, eyre, tracing) print
+/// each part once. Print the chain to show the cause.
+///
 /// Nothing here ever contains the API key: bodies, messages and headers taken
 /// from the server are scrubbed of it before they are stored.
 #[derive(Debug)]
@@ -239,11 +245,10 @@ impl fmt::Display for Error {
             Error::Timeout { attempts, .. } => {
                 write!(f, "the request timed out ({})", plural_attempts(*attempts))
             }
-            Error::Connection { attempts, source } => write!(
+            Error::Connection { attempts, .. } => write!(
                 f,
-                "could not reach the Invent API ({}): {}",
-                plural_attempts(*attempts),
-                error_chain(source)
+                "could not reach the Invent API ({})",
+                plural_attempts(*attempts)
             ),
             Error::Decode(e) => e.fmt(f),
             Error::ResponseTooLarge {
@@ -300,22 +305,6 @@ fn plural_attempts(attempts: u32) -> String {
     } else {
         format!("{attempts} attempts")
     }
-}
-
-/// `reqwest::Error`'s own message is terse ("error sending request"); the cause
-/// ("connection refused") is what a user needs.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 impl std::error::Error for Error {

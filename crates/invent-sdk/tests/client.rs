@@ -68,6 +68,17 @@ async fn fork(client: &Client) -> Result<ApiResponse<Chat>, Error> {
     client.fork_chat("c").message_id("m").send().await
 }
 
+/// A URL on 127.0.0.1 where connections are refused.
+fn refusing_url() -> String {
+    // Bind then drop: the port is closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 async fn requests(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.unwrap_or_default()
 }
@@ -527,15 +538,9 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_for_both_operations() {
-    // Bind then drop: the port is closed, connections are refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
     let client = Client::builder()
         .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(refusing_url())
         .retry_policy(fast_retries())
         .build()
         .expect("client");
@@ -548,6 +553,67 @@ async fn connection_refused_is_retried_for_both_operations() {
             other => panic!("expected a connection error after 3 attempts, got {other:?}"),
         }
     }
+}
+
+/// The messages along `error`'s `source()` chain, outermost first.
+fn source_chain(error: &dyn std::error::Error) -> Vec<String> {
+    std::iter::successors(Some(error), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Issue 15: `Connection` printed its cause in `Display` and again as its
+/// `source()`. For every variant with a cause (a connection failure, a
+/// timeout), `Display` says what happened and `source()` carries the cause,
+/// so a reporter walking the chain (anyhow's `{:#}`) prints each part once.
+#[tokio::test]
+async fn walking_the_source_chain_never_repeats_text() {
+    let refused = Client::builder()
+        .api_key(KEY)
+        .base_url(refusing_url())
+        .max_retries(0)
+        .build()
+        .expect("client");
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let slow = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(100))
+        .max_retries(0)
+        .build()
+        .expect("client");
+
+    let connection = update(&refused).await.expect_err("refused");
+    let timeout = update(&slow).await.expect_err("timeout");
+    assert!(
+        matches!(connection, Error::Connection { .. }),
+        "{connection:?}"
+    );
+    assert!(matches!(timeout, Error::Timeout { .. }), "{timeout:?}");
+    for err in [&connection, &timeout] {
+        let chain = source_chain(err);
+        assert!(chain.len() > 1, "no source: {err:?}");
+        for (i, outer) in chain.iter().enumerate() {
+            for inner in &chain[i + 1..] {
+                assert!(
+                    !outer.contains(inner.as_str()),
+                    "{outer:?} repeats its cause {inner:?}"
+                );
+            }
+        }
+    }
+    // The cause is still reported, once, further down the chain.
+    let chain = source_chain(&connection);
+    assert!(
+        chain[1..]
+            .iter()
+            .any(|m| m.to_lowercase().contains("refused")),
+        "{chain:?}"
+    );
 }
 
 #[tokio::test]
@@ -798,14 +864,9 @@ async fn no_error_variant_carries_the_key() {
         .max_retries(0)
         .build()
         .expect("client");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
     let refused = Client::builder()
         .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(refusing_url())
         .max_retries(0)
         .build()
         .expect("client");
