@@ -24,6 +24,20 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-req
 /// reporters that walk the chain (anyhow's `{:#}`, eyre, tracing) print
 /// each part once. Print the chain to show the cause.
 ///
+/// The struct variants are `#[non_exhaustive]` (match them with `..`), and
+/// [`ApiError`] and [`DecodeError`] are read through accessors, so a field
+/// can be added in a minor release:
+///
+/// ```
+/// # fn report(err: invent_sdk::Error) {
+/// match err {
+///     invent_sdk::Error::InvalidInput { field, reason, .. } => eprintln!("{field}: {reason}"),
+///     invent_sdk::Error::Api(api) => eprintln!("{} {:?}", api.status(), api.request_id()),
+///     other => eprintln!("{other}"),
+/// }
+/// # }
+/// ```
+///
 /// Nothing here ever contains the API key: bodies, messages and headers taken
 /// from the server are scrubbed of it before they are stored.
 #[derive(Debug)]
@@ -31,11 +45,13 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-req
 pub enum Error {
     /// The client is misconfigured (a missing `INVENT_API_KEY`, a malformed base URL…).
     /// Fix the configuration; retrying will not help.
+    #[non_exhaustive]
     Config {
         /// What is wrong, naming the setting or environment variable.
         message: String,
     },
     /// A request argument is invalid; nothing was sent.
+    #[non_exhaustive]
     InvalidInput {
         /// The offending argument (`csat_score`, `chat_id`, …).
         field: &'static str,
@@ -45,6 +61,7 @@ pub enum Error {
     /// The API answered with an error status (after any retries).
     Api(Box<ApiError>),
     /// The request or the response body did not complete in time.
+    #[non_exhaustive]
     Timeout {
         /// Attempts made, retries included.
         attempts: u32,
@@ -52,6 +69,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The connection failed (refused, reset, TLS, DNS…).
+    #[non_exhaustive]
     Connection {
         /// Attempts made, retries included.
         attempts: u32,
@@ -66,6 +84,7 @@ pub enum Error {
     /// path and quoting the start of the body. It is not retried.
     Decode(Box<DecodeError>),
     /// The response body exceeded the configured limit and was not read further.
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The limit in bytes ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
         limit: usize,
@@ -78,6 +97,7 @@ pub enum Error {
 
 /// An error status from the API, with what the server said about it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
@@ -134,6 +154,7 @@ impl ApiError {
 
 /// A response body that could not be decoded.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct DecodeError {
     pub(crate) status: StatusCode,
     pub(crate) request_id: Option<String>,
@@ -398,6 +419,36 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let last_start = haystack.len().checked_sub(needle.len())?;
     (0..=last_start).find(|&i| haystack[i] == first && haystack[i + 1..i + needle.len()] == *tail)
 }
+
+/// Users can neither build nor exhaustively destructure an `Error` struct
+/// variant, so a field can be added in a minor release.
+///
+/// Stable rustdoc does not check the error codes (nightly does), so each
+/// example is written to compile once the attribute or privacy is removed.
+///
+/// ```compile_fail,E0639
+/// let err = invent_sdk::Error::Config { message: String::new() };
+/// ```
+///
+/// ```compile_fail,E0638
+/// fn attempts(err: &invent_sdk::Error) -> u32 {
+///     match err {
+///         invent_sdk::Error::Connection { attempts, source: _ } => *attempts,
+///         _ => 0,
+///     }
+/// }
+/// ```
+///
+/// ```compile_fail,E0638
+/// fn field(err: &invent_sdk::Error) -> &str {
+///     match err {
+///         invent_sdk::Error::InvalidInput { field, reason: _ } => field,
+///         _ => "",
+///     }
+/// }
+/// ```
+#[cfg(doctest)]
+struct ErrorIsExtensible;
 
 #[cfg(test)]
 mod tests {

@@ -15,16 +15,28 @@ use reqwest::StatusCode;
 ///
 /// Which failures are retried depends on whether the operation is idempotent;
 /// see [`Client`](crate::Client#retries).
+///
+/// Start from [`RetryPolicy::default`] or [`RetryPolicy::none`] and change
+/// what you need; the fields are private so that a setting can be added
+/// without breaking your code.
+///
+/// ```
+/// use std::time::Duration;
+/// use invent_sdk::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_retries(4)
+///     .with_initial_backoff(Duration::from_millis(200));
+/// assert_eq!(policy.max_retries(), 4);
+/// assert_eq!(policy.max_backoff(), Duration::from_secs(8));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (default 2).
-    pub max_retries: u32,
-    /// Backoff ceiling before the first retry (default 500 ms).
-    pub initial_backoff: Duration,
-    /// Backoff ceiling for any retry (default 8 s).
-    pub max_backoff: Duration,
-    /// The longest `Retry-After` the client will wait (default 60 s).
-    pub max_retry_after: Duration,
+    // pub(crate): the client and the transport read them directly.
+    pub(crate) max_retries: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -41,10 +53,55 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..Self::default()
-        }
+        Self::default().with_max_retries(0)
+    }
+
+    /// Retries after the first attempt (default 2).
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// Backoff ceiling before the first retry (default 500 ms).
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Backoff ceiling for any retry (default 8 s).
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` the client will wait (default 60 s).
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    #[must_use]
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    #[must_use]
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_retry_after`](Self::max_retry_after).
+    #[must_use]
+    pub fn with_max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
     }
 
     /// The jittered backoff before retry number `retry` (1-based).
@@ -114,6 +171,25 @@ pub(crate) fn retry_after(
     )
 }
 
+/// Users can neither build a `RetryPolicy` literally nor destructure it, so
+/// a setting can be added in a minor release.
+///
+/// Stable rustdoc does not check the error codes (nightly does), so each
+/// example is written to compile once the attribute or privacy is removed.
+///
+/// ```compile_fail,E0451
+/// let policy = invent_sdk::RetryPolicy {
+///     max_retries: 1,
+///     ..invent_sdk::RetryPolicy::default()
+/// };
+/// ```
+///
+/// ```compile_fail,E0451
+/// let invent_sdk::RetryPolicy { max_retries, .. } = invent_sdk::RetryPolicy::default();
+/// ```
+#[cfg(doctest)]
+struct RetryPolicyIsExtensible;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,11 +197,9 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded_by_the_exponential_ceiling_and_the_cap() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(300),
-            ..RetryPolicy::default()
-        };
+        let policy = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(300));
         for _ in 0..200 {
             assert!(policy.backoff(1) <= Duration::from_millis(100));
             assert!(policy.backoff(2) <= Duration::from_millis(200));

@@ -23,11 +23,9 @@ fn chat_json() -> Value {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 fn client(server: &MockServer) -> Client {
@@ -255,7 +253,9 @@ async fn invalid_input_is_rejected_and_nothing_is_sent() {
     ];
     for (expected, result) in failures {
         match result {
-            Err(Error::InvalidInput { field, reason }) => assert_eq!(field, expected, "{reason}"),
+            Err(Error::InvalidInput { field, reason, .. }) => {
+                assert_eq!(field, expected, "{reason}")
+            }
             other => panic!("{expected}: expected InvalidInput, got {other:?}"),
         }
     }
