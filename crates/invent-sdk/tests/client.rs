@@ -66,6 +66,17 @@ async fn fork(client: &Client) -> Result<ApiResponse<Chat>, Error> {
     client.fork_chat("c").message_id("m").send().await
 }
 
+/// A client for `base_url` that gives each call one attempt of 100 ms.
+fn impatient_client(base_url: String) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base_url)
+        .timeout(Duration::from_millis(100))
+        .max_retries(0)
+        .build()
+        .expect("client")
+}
+
 /// A URL on 127.0.0.1 where connections are refused.
 fn refusing_url() -> String {
     // Bind then drop: the port is closed.
@@ -568,24 +579,13 @@ fn source_chain(error: &dyn std::error::Error) -> Vec<String> {
 /// so a reporter walking the chain (anyhow's `{:#}`) prints each part once.
 #[tokio::test]
 async fn walking_the_source_chain_never_repeats_text() {
-    let refused = Client::builder()
-        .api_key(KEY)
-        .base_url(refusing_url())
-        .max_retries(0)
-        .build()
-        .expect("client");
+    let refused = impatient_client(refusing_url());
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
-    let slow = Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(100))
-        .max_retries(0)
-        .build()
-        .expect("client");
+    let slow = impatient_client(server.uri());
 
     let connection = update(&refused).await.expect_err("refused");
     let timeout = update(&slow).await.expect_err("timeout");
@@ -857,19 +857,8 @@ async fn no_error_variant_carries_the_key() {
         .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(100))
-        .max_retries(0)
-        .build()
-        .expect("client");
-    let refused = Client::builder()
-        .api_key(KEY)
-        .base_url(refusing_url())
-        .max_retries(0)
-        .build()
-        .expect("client");
+    let client = impatient_client(server.uri());
+    let refused = impatient_client(refusing_url());
 
     // Every call runs under a TRACE subscriber: no event may carry the key either.
     let (subscriber, logs) = capture_traces();
