@@ -22,6 +22,47 @@ pub const SNAPSHOT_DIR: &str = "crates/invent-sdk/tests/snapshots";
 /// The test target that asserts those snapshots.
 const SNAPSHOT_TEST: &str = "generated_models";
 
+/// The crate that generates the SDK, in its build script and here.
+pub const CODEGEN_PACKAGE: &str = "invent-codegen";
+/// The crates the generated code passes through, which [`CODEGEN_PACKAGE`]
+/// must require at exact (`=x.y.z`) versions so that a consumer's build
+/// generates what the review copy shows (see the workspace `Cargo.toml`).
+pub const GENERATOR_CRATES: [&str; 5] = [
+    "progenitor",
+    "progenitor-impl",
+    "typify",
+    "typify-impl",
+    "openapiv3",
+];
+
+/// Generator crates that [`CODEGEN_PACKAGE`] does not pin to an exact
+/// version; empty when all are pinned. (Cargo then resolves exactly the
+/// pinned version, so the lock file cannot disagree.)
+pub fn generator_pin_problems(root: &Path) -> Result<Vec<String>, Failure> {
+    let metadata = crate::workspace_metadata(root)?;
+    let dependencies = crate::metadata_package(&metadata, CODEGEN_PACKAGE)?["dependencies"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    for name in GENERATOR_CRATES {
+        let req = dependencies
+            .iter()
+            .find(|d| d["name"] == name && d["kind"].is_null())
+            .and_then(|d| d["req"].as_str());
+        match req {
+            Some(req) if req.starts_with('=') && !req.contains(',') => {}
+            Some(req) => problems.push(format!(
+                "{CODEGEN_PACKAGE} requires {name} {req}: pin it exactly (`=x.y.z`) in the workspace Cargo.toml, so consumers generate with the reviewed version"
+            )),
+            None => problems.push(format!(
+                "{CODEGEN_PACKAGE} does not depend on {name} directly, so its version is not pinned: add it with an exact (`=x.y.z`) version"
+            )),
+        }
+    }
+    Ok(problems)
+}
+
 /// Whether to write files or only report what is stale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -98,6 +139,10 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
     let root = project_root();
     let artifacts = generate(&root.join(SPEC))?;
     let version_problems = versioning::check_tree(&root, &root.join(SPEC))?;
+    let pin_problems = generator_pin_problems(&root)?;
+    if pin_problems.is_empty() {
+        println!("generator crates pinned: {}", GENERATOR_CRATES.join(", "));
+    }
     if version_problems.is_empty() {
         println!(
             "versions agree: {SPEC} info.version, {}, {}",
@@ -140,6 +185,7 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
         ));
     }
     problems.extend(version_problems);
+    problems.extend(pin_problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -286,6 +332,13 @@ mod tests {
             .is_empty());
         assert_eq!(write_or_check(&dir, sdk, Mode::Check).expect("check"), "");
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// Issue 15: a consumer's build must generate with the reviewed versions.
+    #[test]
+    fn the_generator_crates_are_pinned_exactly() {
+        let problems = generator_pin_problems(&project_root()).expect("cargo metadata");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! differ, so a spec change cannot ship under the previous version by accident.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::Failure;
 
@@ -54,33 +53,11 @@ pub fn check_tree(root: &Path, spec_path: &Path) -> Result<Vec<String>, Failure>
 
 /// `invent-sdk`'s version as cargo resolves it (workspace inheritance included).
 pub fn sdk_crate_version(root: &Path) -> Result<String, Failure> {
-    let output = Command::new(crate::cargo())
-        .current_dir(root)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .output()
-        .map_err(|e| Failure::new(format!("running cargo metadata: {e}")))?;
-    if !output.status.success() {
-        return Err(Failure::new(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| Failure::new(format!("reading cargo metadata: {e}")))?;
-    metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["name"] == SDK_PACKAGE)
-        .and_then(|p| p["version"].as_str())
+    let metadata = crate::workspace_metadata(root)?;
+    crate::metadata_package(&metadata, SDK_PACKAGE)?["version"]
+        .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| Failure::new(format!("cargo metadata lists no {SDK_PACKAGE} package")))
+        .ok_or_else(|| Failure::new(format!("cargo metadata gives {SDK_PACKAGE} no version")))
 }
 
 #[cfg(test)]

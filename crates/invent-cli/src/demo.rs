@@ -153,7 +153,7 @@ fn show(
     title: &str,
     result: Result<ApiResponse<Chat>, invent_sdk::Error>,
 ) -> Result<(), String> {
-    let response = result.map_err(|e| format!("{title}: {e}"))?;
+    let response = result.map_err(|e| format!("{title}: {}", crate::with_causes(&e)))?;
     out.line(title)?;
     let summary = chat_summary(&response, response.request_id());
     for line in summary.lines() {

@@ -61,10 +61,27 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ChatCommand::State(args) => update_state(&client, args).await,
                 ChatCommand::Fork(args) => fork(&client, args).await,
             }
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| with_causes(&e))?;
             print_chat(&mut Output::stdout(), &response, cli.json)
         }
     }
+}
+
+/// `error` and its causes, on one line. The SDK's `Display` says what
+/// happened and leaves the cause ("connection refused") to `source()`.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some libraries also put their cause in their own message.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn client(base_url: Option<&str>) -> Result<Client, String> {

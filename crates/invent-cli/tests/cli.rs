@@ -167,6 +167,33 @@ async fn api_errors_are_one_line_with_status_and_request_id() {
     assert!(!text(&out.stderr).contains("wrong-key"));
 }
 
+/// The SDK's `Display` leaves the cause to `source()`; the CLI prints both.
+#[test]
+fn a_connection_failure_names_its_cause_once() {
+    // Bind then drop: the port is closed, connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let out = Command::cargo_bin("invent")
+        .expect("binary")
+        .env_clear()
+        .env("INVENT_API_KEY", DEFAULT_API_KEY)
+        .env("INVENT_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args(["chat", "state", CHAT, "--state", "open"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: could not reach the Invent API (3 attempts): "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("refused").count(), 1, "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_never_reaches_the_server() {
     let server = MockServer::start().await;

@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await
     {
-        Err(Error::InvalidInput { field, reason }) => println!("not sent: {field}: {reason}"),
+        Err(Error::InvalidInput { field, reason, .. }) => println!("not sent: {field}: {reason}"),
         other => return Err(format!("expected a local refusal, got {other:?}").into()),
     }
 

@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await
     {
-        Err(Error::InvalidInput { field, reason }) => {
+        Err(Error::InvalidInput { field, reason, .. }) => {
             println!("refused locally: {field}: {reason}")
         }
         other => return Err(format!("expected a local refusal, got {other:?}").into()),

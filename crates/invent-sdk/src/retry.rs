@@ -1,6 +1,6 @@
 //! When to try a request again, and how long to wait first.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -15,16 +15,28 @@ use reqwest::StatusCode;
 ///
 /// Which failures are retried depends on whether the operation is idempotent;
 /// see [`Client`](crate::Client#retries).
+///
+/// Start from [`RetryPolicy::default`] or [`RetryPolicy::none`] and change
+/// what you need; the fields are private so that a setting can be added
+/// without breaking your code.
+///
+/// ```
+/// use std::time::Duration;
+/// use invent_sdk::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_retries(4)
+///     .with_initial_backoff(Duration::from_millis(200));
+/// assert_eq!(policy.max_retries(), 4);
+/// assert_eq!(policy.max_backoff(), Duration::from_secs(8));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (default 2).
-    pub max_retries: u32,
-    /// Backoff ceiling before the first retry (default 500 ms).
-    pub initial_backoff: Duration,
-    /// Backoff ceiling for any retry (default 8 s).
-    pub max_backoff: Duration,
-    /// The longest `Retry-After` the client will wait (default 60 s).
-    pub max_retry_after: Duration,
+    // pub(crate): the client and the transport read them directly.
+    pub(crate) max_retries: u32,
+    pub(crate) initial_backoff: Duration,
+    pub(crate) max_backoff: Duration,
+    pub(crate) max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -41,10 +53,55 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..Self::default()
-        }
+        Self::default().with_max_retries(0)
+    }
+
+    /// Retries after the first attempt (default 2).
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// Backoff ceiling before the first retry (default 500 ms).
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Backoff ceiling for any retry (default 8 s).
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` the client will wait (default 60 s).
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// Sets [`max_retries`](Self::max_retries).
+    #[must_use]
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets [`initial_backoff`](Self::initial_backoff).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_backoff`](Self::max_backoff).
+    #[must_use]
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Sets [`max_retry_after`](Self::max_retry_after).
+    #[must_use]
+    pub fn with_max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
     }
 
     /// The jittered backoff before retry number `retry` (1-based).
@@ -94,6 +151,10 @@ pub(crate) fn should_retry_transport(before_sending: bool, idempotency: Idempote
 }
 
 /// The server's `Retry-After`, as seconds or an HTTP date (relative to `now`).
+///
+/// An HTTP date is any of RFC 9110's three forms (IMF-fixdate, the obsolete
+/// RFC 850 and asctime forms), which recipients must accept; anything else
+/// is ignored, and the usual backoff applies.
 pub(crate) fn retry_after(
     headers: &HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
@@ -102,14 +163,32 @@ pub(crate) fn retry_after(
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = httpdate::parse_http_date(value).ok()?;
     // A date in the past means "now".
     Some(
-        (at.with_timezone(&chrono::Utc) - now)
-            .to_std()
+        at.duration_since(SystemTime::from(now))
             .unwrap_or(Duration::ZERO),
     )
 }
+
+/// Users can neither build a `RetryPolicy` literally nor destructure it, so
+/// a setting can be added in a minor release.
+///
+/// Stable rustdoc does not check the error codes (nightly does), so each
+/// example is written to compile once the attribute or privacy is removed.
+///
+/// ```compile_fail,E0451
+/// let policy = invent_sdk::RetryPolicy {
+///     max_retries: 1,
+///     ..invent_sdk::RetryPolicy::default()
+/// };
+/// ```
+///
+/// ```compile_fail,E0451
+/// let invent_sdk::RetryPolicy { max_retries, .. } = invent_sdk::RetryPolicy::default();
+/// ```
+#[cfg(doctest)]
+struct RetryPolicyIsExtensible;
 
 #[cfg(test)]
 mod tests {
@@ -118,11 +197,9 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded_by_the_exponential_ceiling_and_the_cap() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(300),
-            ..RetryPolicy::default()
-        };
+        let policy = RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(100))
+            .with_max_backoff(Duration::from_millis(300));
         for _ in 0..200 {
             assert!(policy.backoff(1) <= Duration::from_millis(100));
             assert!(policy.backoff(2) <= Duration::from_millis(200));
@@ -134,27 +211,71 @@ mod tests {
         assert!(distinct.len() > 1);
     }
 
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
+    fn retry_after_of(value: &str) -> Option<Duration> {
         let now = chrono::Utc
             .with_ymd_and_hms(2015, 10, 21, 7, 28, 0)
             .single()
             .expect("valid");
         let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, "7".parse().expect("valid"));
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:30 GMT".parse().expect("valid"),
+        headers.insert(RETRY_AFTER, value.parse().expect("valid"));
+        retry_after(&headers, now)
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        assert_eq!(retry_after_of("7"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after_of(" 0 "), Some(Duration::ZERO));
+        assert_eq!(retry_after_of("-1"), None);
+    }
+
+    #[test]
+    fn retry_after_reads_all_three_http_date_forms() {
+        // RFC 9110 section 5.6.7: IMF-fixdate, RFC 850, asctime.
+        for date in [
+            "Wed, 21 Oct 2015 07:28:30 GMT",
+            "Wednesday, 21-Oct-15 07:28:30 GMT",
+            "Wed Oct 21 07:28:30 2015",
+        ] {
+            assert_eq!(
+                retry_after_of(date),
+                Some(Duration::from_secs(30)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            retry_after_of("Sun Nov  1 07:28:00 2015"),
+            Some(Duration::from_secs(11 * 24 * 3600)),
+            "asctime pads a one-digit day with a space"
         );
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:27:00 GMT".parse().expect("valid"),
-        );
-        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
-        headers.insert(RETRY_AFTER, "soon".parse().expect("valid"));
-        assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn retry_after_in_the_past_means_now() {
+        for date in [
+            "Wed, 21 Oct 2015 07:27:00 GMT",
+            "Wednesday, 21-Oct-15 07:27:00 GMT",
+            "Wed Oct 21 07:27:00 2015",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+        ] {
+            assert_eq!(retry_after_of(date), Some(Duration::ZERO), "{date}");
+        }
+    }
+
+    #[test]
+    fn retry_after_ignores_junk() {
+        for junk in [
+            "soon",
+            "",
+            "7.5",
+            // Not GMT: RFC 9110 dates are always GMT.
+            "Wed, 21 Oct 2015 07:28:30 +0100",
+            // The wrong weekday for the date.
+            "Thu, 21 Oct 2015 07:28:30 GMT",
+            "Wed, 32 Oct 2015 07:28:30 GMT",
+            "2015-10-21T07:28:30Z",
+        ] {
+            assert_eq!(retry_after_of(junk), None, "{junk:?}");
+        }
     }
 
     #[test]

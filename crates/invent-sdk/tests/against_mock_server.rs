@@ -12,11 +12,11 @@ fn client(server: &MockServer) -> Client {
     Client::builder()
         .api_key(server.api_key())
         .base_url(server.url())
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(5)),
+        )
         .build()
         .expect("client")
 }

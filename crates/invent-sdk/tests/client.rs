@@ -23,11 +23,9 @@ fn chat_json() -> Value {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 fn client(server: &MockServer) -> Client {
@@ -66,6 +64,28 @@ async fn update(client: &Client) -> Result<ApiResponse<Chat>, Error> {
 /// The smallest fork: `POST /chats/c/fork` with `{"message_id":"m"}`.
 async fn fork(client: &Client) -> Result<ApiResponse<Chat>, Error> {
     client.fork_chat("c").message_id("m").send().await
+}
+
+/// A client for `base_url` that gives each call one attempt of 100 ms.
+fn impatient_client(base_url: String) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base_url)
+        .timeout(Duration::from_millis(100))
+        .max_retries(0)
+        .build()
+        .expect("client")
+}
+
+/// A URL on 127.0.0.1 where connections are refused.
+fn refusing_url() -> String {
+    // Bind then drop: the port is closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    format!("http://127.0.0.1:{port}")
 }
 
 async fn requests(server: &MockServer) -> Vec<Request> {
@@ -238,7 +258,9 @@ async fn invalid_input_is_rejected_and_nothing_is_sent() {
     ];
     for (expected, result) in failures {
         match result {
-            Err(Error::InvalidInput { field, reason }) => assert_eq!(field, expected, "{reason}"),
+            Err(Error::InvalidInput { field, reason, .. }) => {
+                assert_eq!(field, expected, "{reason}")
+            }
             other => panic!("{expected}: expected InvalidInput, got {other:?}"),
         }
     }
@@ -521,15 +543,9 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_for_both_operations() {
-    // Bind then drop: the port is closed, connections are refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
     let client = Client::builder()
         .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(refusing_url())
         .retry_policy(fast_retries())
         .build()
         .expect("client");
@@ -542,6 +558,56 @@ async fn connection_refused_is_retried_for_both_operations() {
             other => panic!("expected a connection error after 3 attempts, got {other:?}"),
         }
     }
+}
+
+/// The messages along `error`'s `source()` chain, outermost first.
+fn source_chain(error: &dyn std::error::Error) -> Vec<String> {
+    std::iter::successors(Some(error), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Issue 15: `Connection` printed its cause in `Display` and again as its
+/// `source()`. For every variant with a cause (a connection failure, a
+/// timeout), `Display` says what happened and `source()` carries the cause,
+/// so a reporter walking the chain (anyhow's `{:#}`) prints each part once.
+#[tokio::test]
+async fn walking_the_source_chain_never_repeats_text() {
+    let refused = impatient_client(refusing_url());
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let slow = impatient_client(server.uri());
+
+    let connection = update(&refused).await.expect_err("refused");
+    let timeout = update(&slow).await.expect_err("timeout");
+    assert!(
+        matches!(connection, Error::Connection { .. }),
+        "{connection:?}"
+    );
+    assert!(matches!(timeout, Error::Timeout { .. }), "{timeout:?}");
+    for err in [&connection, &timeout] {
+        let chain = source_chain(err);
+        assert!(chain.len() > 1, "no source: {err:?}");
+        for (i, outer) in chain.iter().enumerate() {
+            for inner in &chain[i + 1..] {
+                assert!(
+                    !outer.contains(inner.as_str()),
+                    "{outer:?} repeats its cause {inner:?}"
+                );
+            }
+        }
+    }
+    // The cause is still reported, once, further down the chain.
+    let chain = source_chain(&connection);
+    assert!(
+        chain[1..]
+            .iter()
+            .any(|m| m.to_lowercase().contains("refused")),
+        "{chain:?}"
+    );
 }
 
 #[tokio::test]
@@ -785,24 +851,8 @@ async fn no_error_variant_carries_the_key() {
         .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.uri())
-        .timeout(Duration::from_millis(100))
-        .max_retries(0)
-        .build()
-        .expect("client");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let refused = Client::builder()
-        .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .max_retries(0)
-        .build()
-        .expect("client");
+    let client = impatient_client(server.uri());
+    let refused = impatient_client(refusing_url());
 
     // Every call runs under a TRACE subscriber: no event may carry the key either.
     let (subscriber, logs) = capture_traces();

@@ -154,11 +154,11 @@ fn client(server: &Server) -> Client {
         .base_url(&server.url)
         .timeout(Duration::from_millis(500))
         .max_response_bytes(1024 * 1024)
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(5)),
+        )
         .build()
         .unwrap()
 }
