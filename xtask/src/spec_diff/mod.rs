@@ -7,6 +7,7 @@
 //! breaking, so a script can stop on it.
 
 pub mod engine;
+pub mod generated;
 pub mod report;
 pub mod rules;
 pub mod shape;
