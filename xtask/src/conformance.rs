@@ -223,18 +223,16 @@ async fn prism_checks(base_url: &str) -> Result<Vec<String>, Failure> {
         .build()
         .map_err(|e| Failure::new(e.to_string()))?;
     let soon = invent_sdk::Timestamp::from(chrono::Utc::now() + chrono::Duration::days(2));
-    let config = AssistantConfig {
-        model: Some("gpt-4.1-mini".into()),
-        stt: Some(SpeechToTextConfig {
-            model: Some("whisper-1".into()),
-        }),
-        conversation: Some(ConversationConfig {
-            suggested_messages: Some(vec!["Where is my order?".into()]),
-            enable_auto_csat: Some(true),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    // The models are non-exhaustive: built from `Default`, field by field.
+    let mut stt = SpeechToTextConfig::default();
+    stt.model = Some("whisper-1".into());
+    let mut conversation = ConversationConfig::default();
+    conversation.suggested_messages = Some(vec!["Where is my order?".into()]);
+    conversation.enable_auto_csat = Some(true);
+    let mut config = AssistantConfig::default();
+    config.model = Some("gpt-4.1-mini".into());
+    config.stt = Some(stt);
+    config.conversation = Some(conversation);
     let odd_id = "a/b c?d#e%f";
     let mut report = Vec::new();
     let mut expect_ok = |what: &str,

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use invent_sdk::types::ChatStateStatus;
 use invent_sdk::{ApiResponse, Client, ClientBuilder};
 
 use crate::cli::{ChatCommand, Cli, Command, ForkArgs, StateArgs};
@@ -65,7 +66,7 @@ async fn update_state(
 ) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
     let mut call = client.update_chat_state(args.chat_id.as_str());
     if let Some(state) = args.state {
-        call = call.state(state.into());
+        call = call.state(ChatStateStatus::from(state));
     }
     if let Some(enabled) = args.ai_enabled {
         call = call.ai_enabled(enabled);

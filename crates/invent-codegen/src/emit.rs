@@ -18,6 +18,8 @@ pub(crate) struct Emitted {
     pub name: String,
     /// The type's definition and impls.
     pub tokens: TokenStream,
+    /// A checked integer newtype (`TryFrom<i64, Error = OutOfRange>`).
+    pub checked: bool,
 }
 
 /// Emits a type for each named string enum and bounded integer.
@@ -38,6 +40,7 @@ pub(crate) fn emit_all(spec: &OpenAPI) -> Result<Vec<Emitted>, GenerateError> {
                 out.push(Emitted {
                     name: name.clone(),
                     tokens: open_enum(name, description, &values)?,
+                    checked: false,
                 });
             }
             SchemaKind::Type(Type::Integer(i)) => {
@@ -45,6 +48,7 @@ pub(crate) fn emit_all(spec: &OpenAPI) -> Result<Vec<Emitted>, GenerateError> {
                     out.push(Emitted {
                         name: name.clone(),
                         tokens: bounded_integer(name, description, min, max)?,
+                        checked: true,
                     });
                 }
             }

@@ -11,19 +11,20 @@
 //! | `minimum`/`maximum` on an integer become `NonZeroU64` | every named bounded integer is emitted as a checked newtype |
 //! | nullable optional fields cannot send or keep an explicit `null` | `NullableTimestamp` becomes `Option<Nullable<Timestamp>>`, decoded by `passes::keep_explicit_null` |
 //! | `date-time` becomes `DateTime<Utc>`: offsets rewritten to `Z` | `date-time` becomes `crate::Timestamp`, which keeps the text as sent |
-//! | no auth, no retries | `HooksMode::Expected`: the SDK's hand-written hooks must exist |
+//! | a generated client per call, closed over progenitor's error and response types; no validation, retry safety or three-state bodies | only progenitor's `mod types` is kept; `operations` emits one call builder per operation on the SDK's own lean call path, reading every Rust type from progenitor's output |
+//! | generated structs and enums are exhaustive: every field or value the API adds is a breaking release | every type in `mod types` is `#[non_exhaustive]`, built with its typify builder (`X::builder()`) or `Default` |
 
 #![forbid(unsafe_code)]
 
 mod emit;
+mod operations;
 mod passes;
 pub mod spec;
 
 use std::fmt;
 
 use openapiv3::OpenAPI;
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypePatch};
-use quote::quote;
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypePatch};
 
 pub use spec::{load_spec, parse_spec, SpecError};
 
@@ -40,8 +41,6 @@ pub mod sdk_paths {
     pub const NULLABLE_TIMESTAMP: &str = "crate::Nullable<crate::Timestamp>";
     /// Decodes a present `Option<Nullable<T>>` field, keeping `null`.
     pub const NULLABLE_DESERIALIZE: &str = "crate::nullable::deserialize_some";
-    /// The state progenitor's `Client` carries for the hooks (auth, retries).
-    pub const HOOK_STATE: &str = "crate::transport::Transport";
     /// Where emitted types are reachable from the generated code.
     pub const TYPES_MOD: &str = "crate::types";
 }
@@ -92,16 +91,11 @@ impl From<SpecError> for GenerateError {
 
 /// The generator settings, built from the spec (emitted types are per schema).
 fn settings(emitted: &[emit::Emitted]) -> Result<GenerationSettings, GenerateError> {
-    let hook_state: proc_macro2::TokenStream = sdk_paths::HOOK_STATE
-        .parse()
-        .map_err(|e| GenerateError::Emit(format!("hook state path: {e}")))?;
     let date_time = schemars_string_with_format("date-time");
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(#hook_state))
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
         .with_conversion(date_time, sdk_paths::TIMESTAMP, std::iter::empty())
@@ -144,6 +138,16 @@ pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| GenerateError::Emit(format!("progenitor output: {e}")))?;
 
+    let checked = emitted
+        .iter()
+        .filter(|e| e.checked)
+        .map(|e| e.name.clone())
+        .collect();
+    let operations = operations::generate(spec, &file, &checked)?;
+    // Only the models stay: the operations above replace progenitor's client.
+    file.items
+        .retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+
     let mut items = Vec::with_capacity(emitted.len());
     for e in emitted {
         let item: syn::File = syn::parse2(e.tokens)
@@ -152,6 +156,8 @@ pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     }
     passes::append_to_types_mod(&mut file, items)?;
     passes::keep_explicit_null(&mut file, sdk_paths::NULLABLE_DESERIALIZE);
+    passes::non_exhaustive_models(&mut file)?;
+    file.items.push(operations);
 
     Ok(format!(
         "{GENERATED_HEADER}{}",

@@ -128,6 +128,38 @@ fn is_option_of_nullable(ty: &Type) -> bool {
     )
 }
 
+/// Marks every struct and enum of `mod types` `#[non_exhaustive]`, as the AWS
+/// SDK for Rust does: a property or enum value the API adds is then a minor
+/// release, since no code outside the SDK can list every field in a literal
+/// or pattern, or match every variant without a wildcard. Values are built
+/// with `Default` or the typify builder (`X::builder()`). Returns how many
+/// items it marked.
+pub(crate) fn non_exhaustive_models(file: &mut syn::File) -> Result<usize, GenerateError> {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    });
+    let Some((_, items)) = types else {
+        return Err(GenerateError::Emit(
+            "progenitor's output has no `mod types`".into(),
+        ));
+    };
+    let marker: Attribute = parse_quote!(#[non_exhaustive]);
+    let mut marked = 0;
+    for item in items.iter_mut() {
+        let attrs = match item {
+            Item::Struct(s) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            attrs.push(marker.clone());
+            marked += 1;
+        }
+    }
+    Ok(marked)
+}
+
 /// Makes the httpmock path matchers match ids the way the client sends them.
 ///
 /// progenitor's httpmock generator builds `Regex::new(&format!("^/chats/{}/state$",

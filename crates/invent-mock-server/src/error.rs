@@ -35,6 +35,12 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// 500 `internal`: the mock server itself failed (a bug here, never a
+    /// simulated fault).
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
     /// 401 `unauthorized`.
     pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
@@ -42,10 +48,7 @@ impl ApiError {
 
     /// The body, as the generated model.
     pub(crate) fn body(&self) -> ErrorBody {
-        ErrorBody {
-            message: Some(self.message.clone()),
-            code: Some(self.code.to_owned()),
-        }
+        error_body(self.message.clone(), self.code)
     }
 }
 
@@ -79,4 +82,12 @@ pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Respo
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// An `Error` body with `message` and `code`.
+pub(crate) fn error_body(message: impl Into<String>, code: &str) -> ErrorBody {
+    let mut body = ErrorBody::default();
+    body.message = Some(message.into());
+    body.code = Some(code.to_owned());
+    body
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use invent_sdk::types::ErrorBody;
 
+use crate::error::error_body;
+
 /// One of the spec's two operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
@@ -91,10 +93,10 @@ impl Fault {
             .unwrap_or("error");
         Fault::new(FaultAction::Json {
             status,
-            body: ErrorBody {
-                message: Some(format!("injected fault: {status} {reason}")),
-                code: Some("injected_fault".to_owned()),
-            },
+            body: error_body(
+                format!("injected fault: {status} {reason}"),
+                "injected_fault",
+            ),
         })
     }
 
@@ -103,10 +105,7 @@ impl Fault {
     pub fn rate_limited(retry_after_seconds: u64) -> Fault {
         Fault::new(FaultAction::Json {
             status: 429,
-            body: ErrorBody {
-                message: Some("rate limit exceeded (injected fault)".to_owned()),
-                code: Some("rate_limited".to_owned()),
-            },
+            body: error_body("rate limit exceeded (injected fault)", "rate_limited"),
         })
         .with_header("retry-after", retry_after_seconds.to_string())
     }

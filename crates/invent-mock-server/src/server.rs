@@ -111,6 +111,13 @@ impl std::error::Error for StartError {
     }
 }
 
+fn default_caller() -> MemberUser {
+    let mut caller = MemberUser::default();
+    caller.id = Some(DEFAULT_CALLER_ID.to_owned());
+    caller.name = Some(DEFAULT_CALLER_NAME.to_owned());
+    caller
+}
+
 impl Default for MockServerBuilder {
     fn default() -> Self {
         MockServerBuilder {
@@ -118,11 +125,7 @@ impl Default for MockServerBuilder {
             seed: Seed::builtin(),
             faults: Vec::new(),
             port: 0,
-            caller: MemberUser {
-                id: Some(DEFAULT_CALLER_ID.to_owned()),
-                name: Some(DEFAULT_CALLER_NAME.to_owned()),
-                avatar: None,
-            },
+            caller: default_caller(),
             max_recorded_requests: DEFAULT_MAX_RECORDED_REQUESTS,
         }
     }

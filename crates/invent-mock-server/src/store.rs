@@ -87,7 +87,8 @@ impl Store {
         let chat = &mut stored.chat;
         let state = chat.state.get_or_insert_with(ChatState::default);
         // Absent leaves a property alone; `Some` sets it. For the two nullable
-        // properties an explicit null is stored and served as `null`.
+        // properties an explicit null is stored and served as `null`. (`..`:
+        // the model is non-exhaustive; `body_shape` lists what is handled.)
         let UpdateChatStateRequest {
             state: status,
             ai_enabled,
@@ -95,6 +96,7 @@ impl Store {
             follow_up_at,
             muted_until,
             csat_score,
+            ..
         } = body;
         replace_if_some(&mut state.state, status);
         replace_if_some(&mut state.ai_enabled, ai_enabled);
@@ -138,32 +140,27 @@ impl Store {
             id = ids.ulid("chat", now);
         }
         let source = &source.chat;
-        let chat = Chat {
-            id,
-            title: Some(title),
-            model: source.model.clone(),
-            tools: source.tools.clone(),
-            features: source.features.clone(),
-            org_id: source.org_id.clone(),
-            members: Some(vec![ChatMember {
-                id: Some(ids.ulid("mem", now)),
-                role: Some(MemberRole::Admin),
-                user: Some(caller.clone()),
-                session: None,
-                contact_channel: None,
-            }]),
-            temporary: Some(false),
-            visibility: Some(ChatVisibility::Private),
-            pinned: Some(false),
-            status: Some(ChatStatus::Completed),
-            created_at: Some(created.clone()),
-            updated_at: Some(created),
-            last_message: history.last().cloned(),
-            shared_url: None,
-            state: None,
-            link: None,
-            referral: None,
-        };
+        let mut member = ChatMember::default();
+        member.id = Some(ids.ulid("mem", now));
+        member.role = Some(MemberRole::Admin);
+        member.user = Some(caller.clone());
+        let chat: Chat = Chat::builder()
+            .id(id)
+            .title(Some(title))
+            .model(source.model.clone())
+            .tools(source.tools.clone())
+            .features(source.features.clone())
+            .org_id(source.org_id.clone())
+            .members(Some(vec![member]))
+            .temporary(Some(false))
+            .visibility(Some(ChatVisibility::Private))
+            .pinned(Some(false))
+            .status(Some(ChatStatus::Completed))
+            .created_at(Some(created.clone()))
+            .updated_at(Some(created))
+            .last_message(history.last().cloned())
+            .try_into()
+            .map_err(|e| ApiError::internal(format!("building the fork: {e}")))?;
         self.chats.push(StoredChat {
             chat: chat.clone(),
             history,
@@ -266,9 +263,10 @@ mod tests {
     #[test]
     fn muted_until_limit_is_twelve_months() {
         let now = at("2024-03-01T09:00:00Z");
-        let body = |until: &str| UpdateChatStateRequest {
-            muted_until: Some(Nullable::Value(until.parse().expect("valid"))),
-            ..Default::default()
+        let body = |until: &str| {
+            let mut body = UpdateChatStateRequest::default();
+            body.muted_until = Some(Nullable::Value(until.parse().expect("valid")));
+            body
         };
         assert!(validate_update(&body("2025-03-01T09:00:00Z"), now).is_ok());
         let err = validate_update(&body("2025-03-01T09:00:00.001Z"), now).expect_err("too far");

@@ -65,24 +65,28 @@ async fn ids_needing_encoding_match_their_own_mock_only() {
 #[tokio::test]
 async fn typed_bodies_and_error_responders() {
     let server = MockServer::start_async().await;
-    let expected = UpdateChatStateRequest {
-        state: Some(ChatStateStatus::Closed),
-        follow_up_at: Some(Nullable::Null),
-        ..Default::default()
-    };
+    // Models are non-exhaustive: values are built with their builders.
+    let expected: UpdateChatStateRequest = UpdateChatStateRequest::builder()
+        .state(Some(ChatStateStatus::Closed))
+        .follow_up_at(Some(Nullable::Null))
+        .try_into()
+        .unwrap();
     let update = server.update_chat_state(|when, then| {
         when.chat_id("chat_1").body(&expected);
         then.ok(&chat("chat_1"));
     });
     let fork = server.fork_chat(|when, then| {
-        when.chat_id("chat_1").body(&ForkChatRequest {
-            message_id: "msg_missing".into(),
-            title: None,
-        });
-        then.not_found(&ErrorBody {
-            message: Some("message not found".into()),
-            code: Some("not_found".into()),
-        });
+        let body: ForkChatRequest = ForkChatRequest::builder()
+            .message_id("msg_missing")
+            .try_into()
+            .unwrap();
+        let error: ErrorBody = ErrorBody::builder()
+            .message(Some("message not found".to_owned()))
+            .code(Some("not_found".to_owned()))
+            .try_into()
+            .unwrap();
+        when.chat_id("chat_1").body(&body);
+        then.not_found(&error);
     });
     let client = client(&server);
 

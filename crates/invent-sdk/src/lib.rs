@@ -108,8 +108,13 @@
 
 mod bounds;
 mod client;
+mod dynamic;
 mod error;
+mod extras;
 mod nullable;
+mod operation;
+mod request;
+mod response;
 mod retry;
 mod timestamp;
 mod transport;
@@ -129,13 +134,16 @@ mod generated {
 }
 
 pub use bounds::OutOfRange;
-pub use client::{
-    ApiResponse, Client, ClientBuilder, ForkChat, UpdateChatState, API_KEY_ENV, BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-};
+pub use client::{Client, ClientBuilder, API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL};
+pub use dynamic::DynamicCall;
 pub use error::{ApiError, DecodeError, Error};
+pub use generated::operations;
+pub use generated::operations::builders::*;
 pub use generated::types;
 pub use nullable::Nullable;
+pub use operation::Operation;
+pub(crate) use request::CallOptions;
+pub use response::ApiResponse;
 pub use retry::RetryPolicy;
 pub use timestamp::{InvalidTimestamp, Timestamp};
 

@@ -16,10 +16,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// ```
 /// use invent_sdk::{types::UpdateChatStateRequest, Nullable};
 ///
-/// let body = UpdateChatStateRequest {
-///     follow_up_at: Some(Nullable::Null),
-///     ..Default::default()
-/// };
+/// let mut body = UpdateChatStateRequest::default();
+/// body.follow_up_at = Some(Nullable::Null);
 /// assert_eq!(serde_json::to_string(&body)?, r#"{"follow_up_at":null}"#);
 ///
 /// let back: UpdateChatStateRequest = serde_json::from_str(r#"{"follow_up_at":null}"#)?;

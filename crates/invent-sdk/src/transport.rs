@@ -1,24 +1,18 @@
-//! What happens around every request the generated code sends: auth and
-//! headers, the per-request timeout, retries, a bounded body read, tracing.
-//!
-//! progenitor calls [`ClientHooks::exec`] with the request it built; this is
-//! the only place the SDK touches the wire. Per call, the generated client
-//! carries a [`Transport`] whose [`Call`] records the final status, headers
-//! and body, so [`crate::Client`] can build a precise [`Error`] even where
-//! progenitor's own error drops them (a non-JSON 502 page, say).
+//! The only code that touches the network: headers and auth, the per-attempt
+//! timeout, retries by the operation's retry safety, a bounded body read,
+//! tracing of every attempt.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, USER_AGENT};
-use reqwest::{ResponseBuilderExt, StatusCode};
-use tracing::Instrument;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 
 use crate::error::{self, Error};
-use crate::generated;
+use crate::operation::Operation;
+use crate::request::{CallOptions, Prepared};
+use crate::response::Raw;
 use crate::retry::{self, Idempotency, RetryPolicy};
 
 /// Client-wide settings, shared by every call.
@@ -52,163 +46,84 @@ impl fmt::Debug for Shared {
     }
 }
 
-/// One call: its retry rules and what happened on the wire.
-#[derive(Debug)]
-pub(crate) struct Call {
-    pub(crate) idempotency: Idempotency,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Option<Duration>,
-    record: Mutex<Record>,
-}
-
-/// The last attempt's outcome.
-#[derive(Debug, Default)]
-pub(crate) struct Record {
-    pub(crate) attempts: u32,
-    pub(crate) status: Option<StatusCode>,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-    /// A failure `exec` could not express as a `reqwest::Error` (body too large).
-    pub(crate) failure: Option<Error>,
-}
-
-impl Call {
-    pub(crate) fn new(
-        idempotency: Idempotency,
-        retry: RetryPolicy,
-        timeout: Option<Duration>,
-    ) -> Self {
-        Call {
-            idempotency,
-            retry,
-            timeout,
-            record: Mutex::new(Record::default()),
-        }
-    }
-
-    fn record(&self) -> MutexGuard<'_, Record> {
-        // The lock is never held across an await or a panic point; recover anyway.
-        self.record
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Takes what was recorded (once the call is over).
-    pub(crate) fn take_record(&self) -> Record {
-        std::mem::take(&mut *self.record())
-    }
-}
-
-/// The state progenitor's generated `Client` carries (its "inner type").
-#[derive(Clone)]
-pub struct Transport {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) call: Arc<Call>,
-}
-
-impl fmt::Debug for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
-            .field("shared", &self.shared)
-            .field("call", &self.call)
-            .finish()
-    }
-}
-
-impl ClientHooks<Transport> for generated::Client {
-    async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let transport = self.inner();
-        transport.prepare(&mut request);
-        let span = tracing::debug_span!(
-            "invent.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            path = crate::client::path_template(info.operation_id),
-        );
-        transport
-            .execute(self.client(), request)
-            .instrument(span)
-            .await
-    }
-}
-
 enum BodyError {
     TooLarge,
     Read(reqwest::Error),
 }
 
-/// The header progenitor adds to every request (see [`Transport::prepare`]).
-const API_VERSION_HEADER: &str = "api-version";
-
-impl Transport {
-    fn prepare(&self, request: &mut reqwest::Request) {
-        let headers = request.headers_mut();
-        // progenitor sends `info.version` as `api-version`. Ours is the SDK's
-        // release version, not a version of the Invent API, which documents
-        // no such header; a caller who needs one sets it as a default header.
-        headers.remove(API_VERSION_HEADER);
-        for (name, value) in &self.shared.default_headers {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
+impl Shared {
+    /// The headers of one attempt. Built per attempt rather than cloned from
+    /// the first: the same work, and nothing to keep between attempts.
+    fn headers(&self, has_body: bool) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(4 + self.default_headers.len());
+        for (name, value) in &self.default_headers {
+            headers.append(name.clone(), value.clone());
         }
-        headers.insert(USER_AGENT, self.shared.user_agent.clone());
-        headers.insert(AUTHORIZATION, self.shared.authorization.clone());
-        if let Some(timeout) = self.call.timeout.or(self.shared.timeout) {
-            *request.timeout_mut() = Some(timeout);
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        headers.insert(AUTHORIZATION, self.authorization.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if has_body {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
+        headers
     }
 
-    async fn execute(
+    /// Sends `request`, retrying as `op`'s retry safety and the policy
+    /// allow, and reads the final response's body.
+    pub(crate) async fn send(
         &self,
         http: &reqwest::Client,
-        mut request: reqwest::Request,
-    ) -> reqwest::Result<reqwest::Response> {
-        let call = &self.call;
-        let policy = &call.retry;
+        op: &Operation,
+        request: Prepared,
+        options: &CallOptions,
+    ) -> Result<Raw, Error> {
+        let Prepared { method, url, body } = request;
+        let mut url = Some(
+            reqwest::Url::parse(&url)
+                .map_err(|e| Error::invalid("url", format!("{url:?} is not a valid URL: {e}")))?,
+        );
+        let max_retries = options.max_retries.unwrap_or(self.retry.max_retries);
+        let idempotency = if op.idempotent || options.retry_when_server_may_have_acted {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::CreatesResource
+        };
+        let timeout = options.timeout.or(self.timeout);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let mut may_retry = attempt <= policy.max_retries;
-            // Keep a copy only if another attempt may follow. JSON bodies are
-            // bytes and always clone; a body that cannot be cloned (a stream)
-            // is sent once.
-            let copy = if may_retry { request.try_clone() } else { None };
-            let this_try = match copy {
-                Some(copy) => copy,
-                None => {
-                    may_retry = false;
-                    let placeholder =
-                        reqwest::Request::new(reqwest::Method::GET, request.url().clone());
-                    std::mem::replace(&mut request, placeholder)
-                }
+            let may_retry = attempt <= max_retries;
+            // The URL is kept only while another attempt may follow.
+            let this_url = if may_retry { url.clone() } else { url.take() };
+            let Some(this_url) = this_url else {
+                return Err(Error::invalid("url", "no URL left to send to"));
             };
+            let mut request = reqwest::Request::new(method.clone(), this_url);
+            *request.headers_mut() = self.headers(body.is_some());
+            if let Some(body) = &body {
+                *request.body_mut() = Some(body.clone().into());
+            }
+            if timeout.is_some() {
+                *request.timeout_mut() = timeout;
+            }
+
             let started = Instant::now();
-            let mut response = match http.execute(this_try).await {
+            let mut response = match http.execute(request).await {
                 Ok(response) => response,
                 Err(e) => {
                     let before_sending = e.is_connect();
                     tracing::debug!(attempt, error = %e, before_sending, "request failed");
-                    if may_retry && retry::should_retry_transport(before_sending, call.idempotency)
-                    {
-                        self.wait(policy.backoff(attempt), attempt).await;
+                    if may_retry && retry::should_retry_transport(before_sending, idempotency) {
+                        wait(self.retry.backoff(attempt), attempt).await;
                         continue;
                     }
-                    call.record().attempts = attempt;
-                    return Err(e);
+                    return Err(transport_error(e, attempt));
                 }
             };
             let status = response.status();
-            // Taken, not cloned: the record keeps them, and `Client::finish`
-            // takes them from there (the rebuilt response carries none).
             let mut headers = std::mem::take(response.headers_mut());
-            error::scrub_headers(&mut headers, &self.shared.api_key);
-            let url = response.url().clone();
-            let body = read_body(response, self.shared.max_response_bytes).await;
+            error::scrub_headers(&mut headers, &self.api_key);
+            let body_read = read_body(response, self.max_response_bytes).await;
             tracing::debug!(
                 attempt,
                 status = status.as_u16(),
@@ -216,110 +131,87 @@ impl Transport {
                 request_id = error::request_id_str(&headers).unwrap_or(""),
                 "response"
             );
-            match body {
-                Ok(body) => {
-                    if may_retry && retry::should_retry_status(status, call.idempotency) {
-                        let wait = match retry::retry_after(&headers, chrono::Utc::now()) {
-                            Some(asked) if asked <= policy.max_retry_after => Some(asked),
+            match body_read {
+                Ok(received) => {
+                    if may_retry && retry::should_retry_status(status, idempotency) {
+                        let wait_for = match retry::retry_after(&headers, chrono::Utc::now()) {
+                            Some(asked) if asked <= self.retry.max_retry_after => Some(asked),
                             // Longer than we are willing to wait: report it instead.
                             Some(_) => None,
-                            None => Some(policy.backoff(attempt)),
+                            None => Some(self.retry.backoff(attempt)),
                         };
-                        if let Some(wait) = wait {
-                            self.wait(wait, attempt).await;
+                        if let Some(wait_for) = wait_for {
+                            wait(wait_for, attempt).await;
                             continue;
                         }
                     }
-                    let mut record = call.record();
-                    record.attempts = attempt;
-                    record.status = Some(status);
-                    record.headers = headers;
-                    record.body = body.clone();
-                    drop(record);
-                    return Ok(rebuild(status, url, body));
+                    return Ok(Raw {
+                        status,
+                        headers,
+                        body: received,
+                        attempts: attempt,
+                    });
                 }
                 Err(BodyError::TooLarge) => {
-                    let mut record = call.record();
-                    record.attempts = attempt;
-                    record.status = Some(status);
-                    record.failure = Some(Error::ResponseTooLarge {
-                        limit: self.shared.max_response_bytes,
+                    return Err(Error::ResponseTooLarge {
+                        limit: self.max_response_bytes,
                         status,
                         request_id: error::request_id(&headers),
                     });
-                    drop(record);
-                    // progenitor needs a response; the recorded failure wins.
-                    return Ok(rebuild(status, url, Bytes::new()));
                 }
                 Err(BodyError::Read(e)) => {
                     // The server answered, so it may have acted.
                     tracing::debug!(attempt, error = %e, "reading the body failed");
-                    if may_retry && retry::should_retry_transport(false, call.idempotency) {
-                        self.wait(policy.backoff(attempt), attempt).await;
+                    if may_retry && retry::should_retry_transport(false, idempotency) {
+                        wait(self.retry.backoff(attempt), attempt).await;
                         continue;
                     }
-                    call.record().attempts = attempt;
-                    return Err(e);
+                    return Err(transport_error(e, attempt));
                 }
             }
         }
     }
+}
 
-    async fn wait(&self, wait: Duration, attempt: u32) {
-        tracing::debug!(
-            attempt,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "retrying"
-        );
-        tokio::time::sleep(wait).await;
+fn transport_error(source: reqwest::Error, attempts: u32) -> Error {
+    if source.is_timeout() {
+        Error::Timeout { attempts, source }
+    } else {
+        Error::Connection { attempts, source }
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes.
-async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<Bytes, BodyError> {
+async fn wait(wait: Duration, attempt: u32) {
+    tracing::debug!(
+        attempt,
+        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        "retrying"
+    );
+    tokio::time::sleep(wait).await;
+}
+
+/// Reads the whole body, refusing more than `limit` bytes: a declared length
+/// over the limit is refused before reading, and a body without one stops
+/// being read at the limit.
+async fn read_body(response: reqwest::Response, limit: usize) -> Result<Bytes, BodyError> {
     if response
         .content_length()
         .is_some_and(|len| len > u64::try_from(limit).unwrap_or(u64::MAX))
     {
         return Err(BodyError::TooLarge);
     }
-    let first = match response.chunk().await.map_err(BodyError::Read)? {
-        Some(chunk) => chunk,
-        None => return Ok(Bytes::new()),
-    };
-    if first.len() > limit {
-        return Err(BodyError::TooLarge);
-    }
-    // Most bodies arrive in one chunk: no copy then.
-    let Some(second) = response.chunk().await.map_err(BodyError::Read)? else {
-        return Ok(first);
-    };
-    let mut body = BytesMut::with_capacity(first.len() + second.len());
-    body.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
+    let body = http::Response::<reqwest::Body>::from(response).into_body();
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => {
+            if e.is::<LengthLimitError>() {
+                return Err(BodyError::TooLarge);
+            }
+            match e.downcast::<reqwest::Error>() {
+                Ok(e) => Err(BodyError::Read(*e)),
+                // `Limited` only adds its own error to the body's.
+                Err(_) => Err(BodyError::TooLarge),
+            }
         }
-        body.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(BodyError::Read)?;
     }
-    Ok(body.freeze())
-}
-
-/// A response with the body already read, for progenitor to decode. It has
-/// no headers: progenitor's decoding does not read them, and the caller gets
-/// the recorded ones. The URL is set so that reqwest does not parse a
-/// placeholder one, which costs more than the rest of this function.
-fn rebuild(status: StatusCode, url: reqwest::Url, body: Bytes) -> reqwest::Response {
-    let response = match http::Response::builder().status(status).url(url).body(()) {
-        Ok(response) => response.map(|()| body),
-        // Unreachable: a `StatusCode` and an extension cannot be invalid.
-        Err(_) => {
-            let mut response = http::Response::new(body);
-            *response.status_mut() = status;
-            response
-        }
-    };
-    reqwest::Response::from(response)
 }

@@ -232,15 +232,9 @@ async fn invalid_input_is_rejected_and_nothing_is_sent() {
             "chat_id",
             client.fork_chat("..").message_id("m").send().await,
         ),
+        // Required by the schema. (A body property is not a path segment,
+        // so `""` or `..` there cannot change the endpoint: the server judges it.)
         ("message_id", client.fork_chat("c").send().await),
-        (
-            "message_id",
-            client.fork_chat("c").message_id("").send().await,
-        ),
-        (
-            "message_id",
-            client.fork_chat("c").message_id("..").send().await,
-        ),
     ];
     for (expected, result) in failures {
         match result {

@@ -1,6 +1,6 @@
-//! Snapshots of what progenitor generates from `openapi.yaml`: one per model,
-//! the JSON Schemas of `Chat` and both request bodies, and the public operation
-//! signatures. A spec change shows up here as a small per-type diff.
+//! Snapshots of what is generated from `openapi.yaml`: one per model, the
+//! JSON Schemas of `Chat` and both request bodies, and the public signatures
+//! of the operations (the `Client` methods and their call builders). A spec change shows up here as a small per-type diff.
 //!
 //! Update with `cargo xtask codegen` (never by accepting blindly: read the diff).
 
@@ -16,16 +16,15 @@ fn generated_file() -> syn::File {
     syn::parse_file(GENERATED).expect("generated code parses")
 }
 
+fn module<'a>(items: &'a [Item], name: &str) -> Option<&'a [Item]> {
+    items.iter().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items.as_slice()),
+        _ => None,
+    })
+}
+
 fn types_module(file: &syn::File) -> &[Item] {
-    file.items
-        .iter()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => {
-                m.content.as_ref().map(|(_, items)| items.as_slice())
-            }
-            _ => None,
-        })
-        .expect("a `types` module")
+    module(&file.items, "types").expect("a `types` module")
 }
 
 fn unparse(item: Item) -> String {
@@ -97,24 +96,20 @@ fn operation_signatures() {
             }
         }
     };
-    for item in &file.items {
-        match item {
-            Item::Impl(i)
-                if i.trait_.is_none() && i.self_ty.to_token_stream().to_string() == "Client" =>
-            {
+    let operations = module(&file.items, "operations").expect("a `operations` module");
+    for item in operations {
+        if let Item::Impl(i) = item {
+            if i.trait_.is_none() && i.self_ty.to_token_stream().to_string().ends_with("Client") {
                 signatures("Client".to_owned(), &i.items);
             }
-            Item::Mod(m) if m.ident == "builder" => {
-                for inner in m.content.iter().flat_map(|(_, items)| items) {
-                    if let Item::Impl(i) = inner {
-                        if i.trait_.is_none() {
-                            let ty = i.self_ty.to_token_stream().to_string().replace(' ', "");
-                            signatures(format!("builder::{ty}"), &i.items);
-                        }
-                    }
-                }
+        }
+    }
+    for item in module(operations, "builders").expect("a `builders` module") {
+        if let Item::Impl(i) = item {
+            if i.trait_.is_none() {
+                let ty = i.self_ty.to_token_stream().to_string().replace(' ', "");
+                signatures(ty, &i.items);
             }
-            _ => {}
         }
     }
     insta::assert_snapshot!("operations", lines.join("\n"));

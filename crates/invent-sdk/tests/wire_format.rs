@@ -68,26 +68,24 @@ fn seed_chats_carry_the_values_shown() {
 
 #[test]
 fn seed_request_examples_serialize_exactly_as_documented() {
-    let update = UpdateChatStateRequest {
-        ai_enabled: Some(true),
-        follow_up_at: Some(Nullable::Value(
-            "2023-11-07T05:31:56Z".parse().expect("valid"),
-        )),
-        muted_until: Some(Nullable::Value(
-            "2023-11-07T05:31:56Z".parse().expect("valid"),
-        )),
-        csat_score: Some(CsatScore::try_from(3).expect("in range")),
-        ..Default::default()
-    };
+    let at: Timestamp = "2023-11-07T05:31:56Z".parse().expect("valid");
+    let update: UpdateChatStateRequest = UpdateChatStateRequest::builder()
+        .ai_enabled(Some(true))
+        .follow_up_at(Some(Nullable::Value(at.clone())))
+        .muted_until(Some(Nullable::Value(at)))
+        .csat_score(Some(CsatScore::try_from(3).expect("in range")))
+        .try_into()
+        .expect("every property is optional");
     assert_eq!(
         serde_json::to_value(&update).expect("encodes"),
         fixture("seed_000_update_chat_state_request.json")
     );
 
-    let fork = ForkChatRequest {
-        message_id: "<string>".to_owned(),
-        title: Some("<string>".to_owned()),
-    };
+    let fork: ForkChatRequest = ForkChatRequest::builder()
+        .message_id("<string>")
+        .title(Some("<string>".to_owned()))
+        .try_into()
+        .expect("message_id is set");
     assert_eq!(
         serde_json::to_value(&fork).expect("encodes"),
         fixture("seed_003_fork_chat_request.json")
@@ -163,18 +161,18 @@ fn nullable_fields_have_three_wire_states() {
     let cases = [
         (UpdateChatStateRequest::default(), r#"{}"#),
         (
-            UpdateChatStateRequest {
-                follow_up_at: Some(Nullable::Null),
-                muted_until: Some(Nullable::Null),
-                ..Default::default()
-            },
+            UpdateChatStateRequest::builder()
+                .follow_up_at(Some(Nullable::Null))
+                .muted_until(Some(Nullable::Null))
+                .try_into()
+                .expect("valid"),
             r#"{"follow_up_at":null,"muted_until":null}"#,
         ),
         (
-            UpdateChatStateRequest {
-                follow_up_at: Some(Nullable::Value(at.clone())),
-                ..Default::default()
-            },
+            UpdateChatStateRequest::builder()
+                .follow_up_at(Some(Nullable::Value(at.clone())))
+                .try_into()
+                .expect("valid"),
             r#"{"follow_up_at":"2024-05-01T12:00:00+02:00"}"#,
         ),
     ];

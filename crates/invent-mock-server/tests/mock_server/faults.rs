@@ -64,10 +64,11 @@ async fn rate_limit_with_retry_after() {
 #[tokio::test]
 async fn custom_error_body_and_headers() {
     let api = Api::start().await;
-    let body = ErrorBody {
-        message: Some("upstream timed out".to_owned()),
-        code: Some("gateway_timeout".to_owned()),
-    };
+    let body: ErrorBody = ErrorBody::builder()
+        .message(Some("upstream timed out".to_owned()))
+        .code(Some("gateway_timeout".to_owned()))
+        .try_into()
+        .unwrap();
     api.server.push_fault(
         Fault::status(504)
             .with_error(body)

@@ -65,11 +65,11 @@ async fn fork_copies_history_up_to_and_including_the_message() {
     let members = fork.members.clone().unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(members[0].role, Some(MemberRole::Admin));
-    let caller = MemberUser {
-        id: Some(DEFAULT_CALLER_ID.to_owned()),
-        name: Some(DEFAULT_CALLER_NAME.to_owned()),
-        avatar: None,
-    };
+    let caller: MemberUser = MemberUser::builder()
+        .id(Some(DEFAULT_CALLER_ID.to_owned()))
+        .name(Some(DEFAULT_CALLER_NAME.to_owned()))
+        .try_into()
+        .unwrap();
     assert_eq!(members[0].user, Some(caller));
     assert_eq!(fork.visibility, Some(ChatVisibility::Private));
     assert_eq!(fork.status, Some(ChatStatus::Completed));

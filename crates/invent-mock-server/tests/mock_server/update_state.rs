@@ -176,10 +176,10 @@ async fn a_missing_state_is_created() {
     assert_eq!(api.stored("chat_bare").state, None);
     let reply = api.patch_state("chat_bare", json!({"csat_score": 4})).await;
     assert_eq!(reply.body["state"], json!({"csat_score": 4}));
-    let expected = ChatState {
-        csat_score: Some(CsatScore::new(4).unwrap()),
-        ..Default::default()
-    };
+    let expected: ChatState = ChatState::builder()
+        .csat_score(Some(CsatScore::new(4).unwrap()))
+        .try_into()
+        .unwrap();
     assert_eq!(api.stored("chat_bare").state, Some(expected));
 }
 
