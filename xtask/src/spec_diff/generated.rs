@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 
 use openapiv3::OpenAPI;
 use quote::ToTokens;
-use syn::{Attribute, Fields, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
+use syn::{
+    Attribute, Fields, FnArg, GenericArgument, ImplItem, Item, Pat, PathArguments, ReturnType, Type,
+};
 
 /// Where a spec position starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,8 +144,21 @@ pub struct Resolved<'a> {
 #[derive(Debug, Default)]
 pub struct Generated {
     models: BTreeMap<String, Model>,
-    /// Per `operationId`, the fields of its call builder.
-    operations: BTreeMap<String, BTreeMap<String, Type>>,
+    /// The call builders, by their Rust name.
+    builders: BTreeMap<String, Call>,
+    /// Per `operationId` (the `Client` method), the name of its call builder.
+    methods: BTreeMap<String, String>,
+}
+
+/// An operation's call builder in `mod operations`, as spec-diff reads it.
+#[derive(Clone, Debug, Default)]
+struct Call {
+    /// The type each input field's setter sets, by field name: a path
+    /// parameter's type as the field holds it, the `T` of a query parameter's
+    /// or body property's `Option<T>`.
+    inputs: BTreeMap<String, Type>,
+    /// The type `body(body: T)` takes: the request body's model.
+    body: Option<Type>,
 }
 
 impl Generated {
@@ -176,9 +191,11 @@ impl Generated {
             .filter_map(model)
             .map(|m| (m.name.clone(), m))
             .collect();
+        let (builders, methods) = operations(&file);
         Ok(Generated {
             models,
-            operations: operations(&file),
+            builders,
+            methods,
         })
     }
 
@@ -187,7 +204,7 @@ impl Generated {
         let mut at = match &site.root {
             Root::Schema(name) => At::Model(self.schema_model(name)?),
             Root::Parameter { operation, name } => At::Type(self.operation_field(operation, name)?),
-            Root::Body(operation) => At::Type(self.operation_field(operation, "body")?),
+            Root::Body(operation) => At::Type(self.call(operation)?.body.as_ref()?),
         };
         for step in &site.steps {
             at = self.step(at, step)?;
@@ -219,16 +236,21 @@ impl Generated {
             .or_else(|| unique(self.models.values(), |m| same_name(&m.name, schema)))
     }
 
-    /// The type of the call-builder field for `name` (a parameter, or `body`).
+    /// The call builder of `operation`: the one the `Client` method named
+    /// after it returns, else the builder named after it (`UpdateChat`).
+    fn call(&self, operation: &str) -> Option<&Call> {
+        match self.methods.get(operation) {
+            Some(builder) => self.builders.get(builder),
+            None => unique(self.builders.iter(), |(b, _)| same_name(b, operation)).map(|(_, c)| c),
+        }
+    }
+
+    /// The type a parameter's setter on the call builder takes.
     fn operation_field(&self, operation: &str, name: &str) -> Option<&Type> {
-        let fields = self.operations.get(operation)?;
-        let ty = fields
+        let inputs = &self.call(operation)?.inputs;
+        inputs
             .get(name)
-            .or_else(|| unique(fields.iter(), |(f, _)| same_name(f, name)).map(|(_, t)| t))?;
-        // Builders hold `Result<T, String>` (set or why not) and `Option<T>` for
-        // optional inputs; the setter takes a `T` either way.
-        let ty = generic_arg(ty, "Result", 0).unwrap_or(ty);
-        Some(generic_arg(ty, "Option", 0).unwrap_or(ty))
+            .or_else(|| unique(inputs.iter(), |(f, _)| same_name(f, name)).map(|(_, t)| t))
     }
 
     fn step<'s>(&'s self, at: At<'s>, step: &Step) -> Option<At<'s>> {
@@ -350,10 +372,7 @@ fn definition(m: &Model) -> String {
 
 /// The items of the generated `types` module.
 pub(crate) fn types_module(file: &syn::File) -> Option<&[Item]> {
-    file.items.iter().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items.as_slice()),
-        _ => None,
-    })
+    module(&file.items, "types")
 }
 
 /// A type as report text: `Option<NonZeroU64>`, not
@@ -470,15 +489,77 @@ fn serde_flags(attrs: &[Attribute]) -> SerdeFlags {
     flags
 }
 
-/// Each operation's call builder: the methods of `impl Client` blocks return
-/// it; the method is named after the `operationId`.
-fn operations(file: &syn::File) -> BTreeMap<String, BTreeMap<String, Type>> {
+/// The call builders (by name) and the `Client` method returning each (by
+/// `operationId`).
+///
+/// The generator emits, in `mod operations`, an `impl crate::Client` method
+/// named after the `operationId` that takes the path parameters and returns
+/// the builder (`builders::PascalCaseId`). The builder's fields are the
+/// client, the path parameters (`T`), the query parameters and the body's
+/// properties (`Option<T>`), and the call options; its `body(body: T)` setter
+/// takes the body's model.
+fn operations(file: &syn::File) -> (BTreeMap<String, Call>, BTreeMap<String, String>) {
+    let Some(items) = module(&file.items, "operations") else {
+        return Default::default();
+    };
     let mut structs = BTreeMap::new();
-    collect_structs(&file.items, &mut structs);
-    let mut out = BTreeMap::new();
-    for item in &file.items {
+    let mut bodies = BTreeMap::new();
+    collect_builders(items, &mut structs, &mut bodies);
+    let methods: Vec<_> = client_methods(items)
+        .into_iter()
+        .filter(|(_, builder, _)| structs.contains_key(builder))
+        .collect();
+    let mut builders = BTreeMap::new();
+    for (name, fields) in structs.iter().filter(|(_, f)| f.contains_key("client")) {
+        // Path parameters are the method's arguments; without a method, no
+        // field is a path parameter's `Option` anyway.
+        let path_params = methods
+            .iter()
+            .find(|(_, builder, _)| builder == name)
+            .map_or(&[][..], |(_, _, params)| params.as_slice());
+        let inputs = fields
+            .iter()
+            .filter(|(field, _)| !matches!(field.as_str(), "client" | "options"))
+            .map(|(field, ty)| {
+                let ty = if path_params.contains(field) {
+                    ty.clone()
+                } else {
+                    strip_option(ty).clone()
+                };
+                (field.clone(), ty)
+            })
+            .collect();
+        let call = Call {
+            inputs,
+            body: bodies.get(name).cloned(),
+        };
+        builders.insert(name.clone(), call);
+    }
+    let methods = methods
+        .into_iter()
+        .map(|(method, builder, _)| (method, builder))
+        .collect();
+    (builders, methods)
+}
+
+/// The items of the inline module `name` among `items`.
+fn module<'a>(items: &'a [Item], name: &str) -> Option<&'a [Item]> {
+    items.iter().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items.as_slice()),
+        _ => None,
+    })
+}
+
+/// The methods of `impl Client` blocks that return a builder: (method name,
+/// builder name, the names of its parameters, i.e. the path parameters).
+fn client_methods(items: &[Item]) -> Vec<(String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for item in items {
         let Item::Impl(block) = item else { continue };
-        let is_client = matches!(&*block.self_ty, Type::Path(p) if p.path.is_ident("Client"));
+        let is_client = matches!(
+            &*block.self_ty,
+            Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Client")
+        );
         if !is_client || block.trait_.is_some() {
             continue;
         }
@@ -489,20 +570,34 @@ fn operations(file: &syn::File) -> BTreeMap<String, BTreeMap<String, Type>> {
             let ReturnType::Type(_, ret) = &f.sig.output else {
                 continue;
             };
-            let Type::Path(ret) = &**ret else { continue };
-            let Some(last) = ret.path.segments.last() else {
+            let Some(builder) = last_ident(ret) else {
                 continue;
             };
-            if let Some(fields) = structs.get(&last.ident.to_string()) {
-                out.insert(f.sig.ident.to_string(), (*fields).clone());
-            }
+            let params = f
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|arg| match arg {
+                    FnArg::Typed(t) => match &*t.pat {
+                        Pat::Ident(p) => Some(p.ident.to_string()),
+                        _ => None,
+                    },
+                    FnArg::Receiver(_) => None,
+                })
+                .collect();
+            out.push((f.sig.ident.to_string(), builder, params));
         }
     }
     out
 }
 
-/// Named-field structs outside `mod types`, by name, with their fields.
-fn collect_structs(items: &[Item], out: &mut BTreeMap<String, BTreeMap<String, Type>>) {
+/// Under `mod operations`: named-field structs with their fields, and the
+/// type of each `body(.., body: T)` setter, by the name of the type it is on.
+fn collect_builders(
+    items: &[Item],
+    structs: &mut BTreeMap<String, BTreeMap<String, Type>>,
+    bodies: &mut BTreeMap<String, Type>,
+) {
     for item in items {
         match item {
             Item::Struct(s) => {
@@ -512,17 +607,40 @@ fn collect_structs(items: &[Item], out: &mut BTreeMap<String, BTreeMap<String, T
                         .iter()
                         .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
                         .collect();
-                    out.insert(s.ident.to_string(), fields);
+                    structs.insert(s.ident.to_string(), fields);
                 }
             }
-            Item::Mod(m) if m.ident != "types" => {
+            Item::Impl(block) if block.trait_.is_none() => {
+                let Some(on) = last_ident(&block.self_ty) else {
+                    continue;
+                };
+                let body = block.items.iter().find_map(|i| match i {
+                    ImplItem::Fn(f) if f.sig.ident == "body" => {
+                        f.sig.inputs.iter().find_map(|arg| match arg {
+                            FnArg::Typed(t) => Some((*t.ty).clone()),
+                            FnArg::Receiver(_) => None,
+                        })
+                    }
+                    _ => None,
+                });
+                if let Some(ty) = body {
+                    bodies.insert(on, ty);
+                }
+            }
+            Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    collect_structs(inner, out);
+                    collect_builders(inner, structs, bodies);
                 }
             }
             _ => {}
         }
     }
+}
+
+/// The last path segment's name of a path type (`builders::Thing<'_>` -> `Thing`).
+fn last_ident(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    Some(path.path.segments.last()?.ident.to_string())
 }
 
 /// `Option<T>` -> `T`; any other type as it is.
@@ -599,15 +717,41 @@ mod tests {
             }
         }
         pub struct Client;
-        impl Client {
-            pub fn get_thing(&self) -> builder::GetThing<'_> { builder::GetThing::new(self) }
-        }
-        pub mod builder {
-            pub struct GetThing<'a> {
-                client: &'a super::Client,
-                id: Result<::std::string::String, String>,
-                kind_x: Result<Option<::std::num::NonZeroU64>, String>,
-                body: Result<types::builder::Thing, String>,
+        pub mod operations {
+            pub use self::builders::*;
+            use super::types;
+            pub static GET_THING: crate::Operation = crate::Operation { id: "get_thing" };
+            impl crate::Client {
+                pub fn get_thing(
+                    &self,
+                    id: impl ::std::convert::Into<::std::string::String>,
+                ) -> GetThing<'_> {
+                    GetThing { client: self, id: id.into(), kind_x: None, type_: None, options: Default::default() }
+                }
+            }
+            pub mod builders {
+                use super::super::types;
+                pub struct GetThing<'a> {
+                    pub(crate) client: &'a crate::Client,
+                    pub(crate) id: ::std::string::String,
+                    pub(crate) kind_x: ::std::option::Option<::std::num::NonZeroU64>,
+                    pub(crate) type_: ::std::option::Option<::std::string::String>,
+                    pub(crate) options: crate::CallOptions,
+                }
+                impl<'a> GetThing<'a> {
+                    pub fn kind_x(mut self, value: impl ::std::convert::Into<::std::num::NonZeroU64>) -> Self {
+                        self.kind_x = Some(value.into());
+                        self
+                    }
+                    pub fn body(mut self, body: types::Thing) -> Self {
+                        self
+                    }
+                }
+                pub struct ListThings<'a> {
+                    pub(crate) client: &'a crate::Client,
+                    pub(crate) limit: ::std::option::Option<u32>,
+                    pub(crate) options: crate::CallOptions,
+                }
             }
         }
     "#;
@@ -686,23 +830,41 @@ mod tests {
 
     #[test]
     fn parameters_and_bodies_are_read_from_the_call_builder() {
-        let param = |name: &str| Site {
+        let param = |operation: &str, name: &str| Site {
             root: Root::Parameter {
-                operation: "get_thing".into(),
+                operation: operation.into(),
                 name: name.into(),
             },
             steps: Vec::new(),
         };
-        assert_eq!(rust_type(param("id")).unwrap(), "String");
-        // The spec's `kind-x` is the builder's `kind_x`; `Option` is dropped
-        // because the setter takes the value either way.
-        assert_eq!(rust_type(param("kind-x")).unwrap(), "NonZeroU64");
-        assert_eq!(rust_type(param("nope")), None);
-        let body = Site {
-            root: Root::Body("get_thing".into()),
-            steps: vec![Step::Property("type".into())],
+        // A path parameter: the field's type, as the `Client` method takes it.
+        assert_eq!(rust_type(param("get_thing", "id")).unwrap(), "String");
+        // A query parameter: the spec's `kind-x` is the builder's `kind_x`,
+        // and its `Option` is the builder's (unset), not the parameter's.
+        assert_eq!(
+            rust_type(param("get_thing", "kind-x")).unwrap(),
+            "NonZeroU64"
+        );
+        assert_eq!(rust_type(param("get_thing", "nope")), None);
+        assert_eq!(rust_type(param("get_thing", "client")), None);
+        assert_eq!(rust_type(param("get_thing", "options")), None);
+        // A builder no `Client` method returns is found by its name.
+        assert_eq!(rust_type(param("list_things", "limit")).unwrap(), "u32");
+        assert_eq!(rust_type(param("no_such_op", "id")), None);
+        // The body is the model the `body` setter takes.
+        let body = |operation: &str, steps: Vec<Step>| Site {
+            root: Root::Body(operation.into()),
+            steps,
         };
-        assert_eq!(rust_type(body).unwrap(), "Option<String>");
+        assert_eq!(
+            rust_type(body("get_thing", vec![Step::Property("type".into())])).unwrap(),
+            "Option<String>"
+        );
+        assert_eq!(
+            rust_type(body("get_thing", Vec::new())).unwrap(),
+            "Thing = struct Thing"
+        );
+        assert_eq!(rust_type(body("list_things", Vec::new())), None);
     }
 
     #[test]
@@ -763,5 +925,78 @@ components:
             .model
             .unwrap();
         assert!(matches!(status.kind, ModelKind::Enum { open: true, .. }));
+    }
+
+    /// Parameters and bodies as the generator's call builders hold them: a
+    /// path parameter as is, a query parameter inside the builder's `Option`,
+    /// the body as the `body` setter's model; every model `#[non_exhaustive]`.
+    #[test]
+    fn operations_come_from_the_generator() {
+        let spec = invent_codegen::parse_spec(
+            r##"openapi: 3.0.3
+info: {title: t, version: 0.1.0}
+paths:
+  /things/{thing_id}:
+    patch:
+      operationId: update_thing
+      parameters:
+        - {name: thing_id, in: path, required: true, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1}}
+        - {name: dry-run, in: query, required: true, schema: {type: boolean}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/UpdateThing"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/UpdateThing"}
+components:
+  schemas:
+    UpdateThing:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        size: {type: integer, format: int32}
+"##,
+            "test",
+        )
+        .unwrap();
+        let code = Generated::of(&spec).unwrap();
+        let param = |name: &str| {
+            let site = Site {
+                root: Root::Parameter {
+                    operation: "update_thing".into(),
+                    name: name.into(),
+                },
+                steps: Vec::new(),
+            };
+            code.resolve(&site).map(|r| r.rust_type)
+        };
+        assert_eq!(param("thing_id").unwrap(), "String");
+        assert_eq!(param("limit").unwrap(), "NonZeroU64");
+        assert_eq!(param("dry-run").unwrap(), "bool");
+        let body = |steps: Vec<Step>| {
+            let site = Site {
+                root: Root::Body("update_thing".into()),
+                steps,
+            };
+            code.resolve(&site).unwrap()
+        };
+        let whole = body(Vec::new());
+        assert_eq!(whole.rust_type, "UpdateThing = struct UpdateThing");
+        assert!(whole.model.unwrap().non_exhaustive);
+        assert_eq!(
+            body(vec![Step::Property("name".into())]).rust_type,
+            "String"
+        );
+        assert_eq!(
+            body(vec![Step::Property("size".into())]).rust_type,
+            "Option<i32>"
+        );
     }
 }

@@ -101,12 +101,14 @@ fn identical_specs_have_no_changes() {
 #[test]
 fn fields_added() {
     check(&[
-        // Optional, in a response: breaks struct literals, not the wire.
+        // Optional, in a response: Thing is #[non_exhaustive], so no struct
+        // literal outside the crate breaks; old clients ignore the key.
         (NOTE, "        note: {type: string}\n        color: {type: string}\n",
-         "BREAK  ok     Thing.color: property added (optional string)  [s-new-field, w-unknown-keys]"),
-        // Required, in a request: old clients do not send it.
+         "add    ok     Thing.color: property added (optional string)  [s-new-field-ne, w-unknown-keys]"),
+        // Required, in a request: old clients do not send it, and a value
+        // built without it fails until it is set.
         ("      properties:\n        name:", "      required: [tag]\n      properties:\n        tag: {type: string}\n        name:",
-         "BREAK  BREAK  Input.tag: property added (required string)  [s-new-field, w-required-missing]"),
+         "BREAK  BREAK  Input.tag: property added (required string)  [s-new-required-field, w-required-missing]"),
     ]);
 }
 
@@ -123,7 +125,7 @@ fn field_added_to_a_closed_response_schema_breaks_the_wire() {
     );
     assert_eq!(
         lines_between(&closed, &added),
-        ["BREAK  BREAK  Thing.color: property added (optional string)  [s-new-field, w-wider-out]"]
+        ["add    BREAK  Thing.color: property added (optional string)  [s-new-field-ne, w-wider-out]"]
     );
 }
 
@@ -230,18 +232,19 @@ fn enum_values_on_open_and_closed_enums() {
         (
             "enum: [OPEN, CLOSED]",
             "enum: [OPEN, CLOSED, ARCHIVED]",
-            "BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-safe-direction]",
+            "add    ok     Status: enum value added: ARCHIVED  [s-new-variant-ne, w-safe-direction]",
         ),
         (
             "enum: [OPEN, CLOSED]",
             "enum: [OPEN]",
             "BREAK  BREAK  Status: enum value removed: CLOSED  [s-variant-gone, w-narrower-in]",
         ),
-        // Thing.kind is inline: typify generates a closed enum.
+        // Thing.kind is inline: typify generates a closed enum (still
+        // #[non_exhaustive]: additive for Rust, a wire break for old clients).
         (
             "enum: [a, b]",
             "enum: [a, b, c]",
-            "BREAK  BREAK  Thing.kind: enum value added: c  [s-new-variant, w-closed-enum]",
+            "add    BREAK  Thing.kind: enum value added: c  [s-new-variant-ne, w-closed-enum]",
         ),
     ]);
     // In responses only, a new value of an open enum is kept as Unknown by old clients.
@@ -252,7 +255,7 @@ fn enum_values_on_open_and_closed_enums() {
     let more = responses_only.replacen("enum: [OPEN, CLOSED]", "enum: [OPEN, CLOSED, ARCHIVED]", 1);
     assert_eq!(
         lines_between(&responses_only, &more),
-        ["BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-open-enum]"]
+        ["add    ok     Status: enum value added: ARCHIVED  [s-new-variant-ne, w-open-enum]"]
     );
 }
 
@@ -356,7 +359,7 @@ fn unused_schemas_are_off_the_wire_but_still_rust() {
         lines_between(&spare, &renamed),
         [
             "BREAK  ok     Spare.a: property removed (was optional string)  [s-field-gone, w-unused]",
-            "BREAK  ok     Spare.b: property added (optional string)  [s-new-field, w-unused]",
+            "add    ok     Spare.b: property added (optional string)  [s-new-field-ne, w-unused]",
         ]
     );
 }
@@ -385,15 +388,18 @@ fn changes_are_grouped_operations_first_then_schemas_by_name() {
     );
 }
 
-/// Generated code for a spec: as `invent_codegen::generate_sdk` emits it, or
-/// with every struct and enum of `mod types` marked `#[non_exhaustive]` (as
-/// the generator is about to make them).
+/// Generated code for a spec: as `invent_codegen::generate_sdk` emits it
+/// (every struct and enum of `mod types` `#[non_exhaustive]`), or with that
+/// attribute taken off, as it was before the models became non-exhaustive.
 fn generated(spec: &OpenAPI, non_exhaustive: bool) -> Result<Generated, String> {
     let code = invent_codegen::generate_sdk(spec).map_err(|e| e.to_string())?;
-    if !non_exhaustive {
+    if non_exhaustive {
         return Generated::parse(&code);
     }
     let mut file = syn::parse_file(&code).map_err(|e| e.to_string())?;
+    let exhaustive = |attrs: &mut Vec<syn::Attribute>| {
+        attrs.retain(|a| !a.path().is_ident("non_exhaustive"));
+    };
     for item in file.items.iter_mut() {
         let syn::Item::Mod(m) = item else { continue };
         if m.ident != "types" {
@@ -401,8 +407,8 @@ fn generated(spec: &OpenAPI, non_exhaustive: bool) -> Result<Generated, String> 
         }
         for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
             match item {
-                syn::Item::Struct(s) => s.attrs.push(syn::parse_quote!(#[non_exhaustive])),
-                syn::Item::Enum(e) => e.attrs.push(syn::parse_quote!(#[non_exhaustive])),
+                syn::Item::Struct(s) => exhaustive(&mut s.attrs),
+                syn::Item::Enum(e) => exhaustive(&mut e.attrs),
                 _ => {}
             }
         }
