@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use quote::ToTokens;
 use syn::{Fields, Item};
 
+use crate::spec_diff::generated::{compact, render, types_module};
+
 /// The models of a generated SDK module: struct fields and enum variants.
 #[derive(Debug, Default)]
 pub struct ModelSummary {
@@ -28,7 +30,7 @@ impl ModelSummary {
                             .iter()
                             .filter_map(|f| {
                                 let name = f.ident.as_ref()?.to_string();
-                                Some((name, compact(&f.ty.to_token_stream().to_string())))
+                                Some((name, render(&f.ty)))
                             })
                             .collect(),
                         other => BTreeMap::from([(
@@ -118,24 +120,6 @@ pub fn model_source(source: &str, name: &str) -> Option<String> {
         attrs: Vec::new(),
         items: vec![item.clone()],
     }))
-}
-
-/// The items of the generated `types` module.
-fn types_module(file: &syn::File) -> Option<&[Item]> {
-    file.items.iter().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items.as_slice()),
-        _ => None,
-    })
-}
-
-/// `:: std :: option :: Option < T >` -> `Option<T>`: short and stable.
-fn compact(tokens: &str) -> String {
-    tokens
-        .replace(' ', "")
-        .replace("::std::option::", "")
-        .replace("::std::vec::", "")
-        .replace("::std::string::", "")
-        .replace("crate::", "")
 }
 
 #[cfg(test)]

@@ -63,17 +63,23 @@ fn breaking_edit() -> String {
 fn spec_diff_rates_the_upgrade() {
     let (diff, report) = compare(OLD, OLD_LABEL, NEW, NEW_LABEL);
 
-    // Wire-compatible (only additions), but breaking for Rust code that builds
-    // the models with struct literals: hence a major (0.x minor) bump.
+    // Wire-compatible (only additions), and additive for Rust code: the 13 new
+    // optional fields are on #[non_exhaustive] models, which code outside the
+    // SDK cannot build with struct literals; hence a minor (0.x patch) bump.
     assert!(diff.changes.iter().all(|c| c.wire == Wire::Compatible));
-    let breaking = diff
+    assert!(
+        diff.changes.iter().all(|c| c.sdk == Sdk::Additive),
+        "{report}"
+    );
+    let new_fields = diff
         .changes
         .iter()
-        .filter(|c| c.sdk == Sdk::Breaking)
+        .filter(|c| c.sdk_rule.id == "s-new-field-ne")
         .count();
-    assert_eq!(breaking, 13, "{report}");
+    assert_eq!(new_fields, 13, "{report}");
+    assert!(!diff.is_breaking());
     assert!(
-        report.contains("suggested bump: major (0.1.0 -> 0.2.0;"),
+        report.contains("suggested bump: minor (0.1.0 -> 0.1.1)"),
         "{report}"
     );
 

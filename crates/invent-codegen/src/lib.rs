@@ -45,6 +45,14 @@ pub mod sdk_paths {
     pub const TYPES_MOD: &str = "crate::types";
 }
 
+/// Schemas whose Rust type is not named after them: (schema name, Rust name).
+///
+/// The spec's `Error` schema would be `types::Error`, a second `Error` next to
+/// the SDK's own `invent_sdk::Error`: users importing both would have to rename
+/// one. On the wire and in the spec it stays `Error`. Public so that tools
+/// reading the generated code (spec-diff) find the type of each schema.
+pub const RENAMED_SCHEMAS: &[(&str, &str)] = &[("Error", "ErrorBody")];
+
 /// Why generation failed.
 #[derive(Debug)]
 pub enum GenerateError {
@@ -84,25 +92,23 @@ impl From<SpecError> for GenerateError {
 /// The generator settings, built from the spec (emitted types are per schema).
 fn settings(emitted: &[emit::Emitted]) -> Result<GenerationSettings, GenerateError> {
     let date_time = schemars_string_with_format("date-time");
-    // The spec's `Error` schema would be `types::Error`, a second `Error` next
-    // to the SDK's own `invent_sdk::Error`: users importing both would have to
-    // rename one. On the wire and in the spec it stays `Error`.
-    let mut error_body = TypePatch::default();
-    error_body.with_rename("ErrorBody");
-
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
-        .with_patch("Error", &error_body)
         .with_conversion(date_time, sdk_paths::TIMESTAMP, std::iter::empty())
         .with_replacement(
             "NullableTimestamp",
             sdk_paths::NULLABLE_TIMESTAMP,
             std::iter::empty(),
         );
+    for (schema, rust) in RENAMED_SCHEMAS {
+        let mut patch = TypePatch::default();
+        patch.with_rename(*rust);
+        settings.with_patch(*schema, &patch);
+    }
     for e in emitted {
         settings.with_replacement(
             &e.name,

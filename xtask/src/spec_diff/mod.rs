@@ -7,6 +7,7 @@
 //! breaking, so a script can stop on it.
 
 pub mod engine;
+pub mod generated;
 pub mod report;
 pub mod rules;
 pub mod shape;
@@ -14,7 +15,7 @@ pub mod shape;
 use crate::codegen::SPEC;
 use crate::{git, project_root, Failure};
 
-pub use engine::{diff, Change, Group, SpecDiff};
+pub use engine::{diff, Change, GenerationFailure, Group, Side, SpecDiff};
 pub use report::{render, Bump};
 
 /// What the comparison found.
@@ -26,7 +27,10 @@ pub enum Outcome {
     Breaking,
 }
 
-/// Parses two spec texts (labels name them in errors) and compares them.
+/// Parses two spec texts (labels name them in errors) and compares them,
+/// generating the SDK of each to rate what the changes do to Rust code. A spec
+/// the generator rejects is reported in [`SpecDiff::generation_failures`], not
+/// an error: the spec-level comparison still says what changed.
 pub fn compare(
     old_text: &str,
     old_label: &str,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::engine::{Change, Group, SpecDiff};
+use super::engine::{Change, Group, Side, SpecDiff};
 use super::rules::{self, Rule, Sdk, Wire};
 
 /// The semver bump a set of changes calls for.
@@ -81,6 +81,19 @@ pub fn render(diff: &SpecDiff, old_label: &str, new_label: &str) -> String {
         "spec-diff\n  old: {old_label}, info.version {}\n  new: {new_label}, info.version {}\n",
         diff.old_version, diff.new_version
     );
+    for failure in &diff.generation_failures {
+        let label = match failure.side {
+            Side::Old => old_label,
+            Side::New => new_label,
+        };
+        let _ = writeln!(
+            out,
+            "BROKEN SPEC: the SDK cannot be generated from {label}:\n  {}\n  \
+             fix the spec (`cargo xtask codegen` shows the same error); until then, \
+             SDK ratings that need its generated Rust assume the worst\n",
+            failure.message.replace('\n', "\n  ")
+        );
+    }
     if diff.changes.is_empty() {
         out.push_str("no changes to operations or schemas\n\n");
     } else {

@@ -2,11 +2,12 @@
 //!
 //! Every rating cites a [`Rule`]; the report's legend prints the rules it cites,
 //! so a reviewer sees why a change is breaking. The SDK rules describe the Rust
-//! that the generator emits (read `crates/invent-sdk/generated/invent_sdk.rs`):
-//! structs with all-`pub` fields and no `#[non_exhaustive]`, exhaustive enums
-//! with an `Unknown(String)` arm for named string enums, checked newtypes for
-//! named bounded integers, builder-style operations whose `send()` checks
-//! required inputs at run time.
+//! that the generator emits, which spec-diff reads from the code generated for
+//! each spec ([`super::generated`]) rather than predicts: whether a struct or
+//! enum is `#[non_exhaustive]`, whether an enum is open (`Unknown(String)`),
+//! whether a newtype checks its value, the type of each field and parameter.
+//! Operations are builder-style calls whose `send()` checks required inputs at
+//! run time.
 
 /// Why a change is rated the way it is.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,16 +55,28 @@ macro_rules! rules {
 rules! {
     // SDK: what happens to Rust code written against the previous release.
     S_NEW_FIELD = "s-new-field":
-        "a new pub field: generated structs are not #[non_exhaustive], so struct literals \
-         that list every field (the only way for structs without Default, e.g. Chat) and \
-         patterns without `..` stop compiling; builders and `..Default::default()` are unaffected";
+        "a new pub field on a struct that is not #[non_exhaustive]: struct literals that list \
+         every field (the only way for structs without Default) and patterns without `..` stop \
+         compiling; builders and `..Default::default()` are unaffected";
+    S_NEW_FIELD_NE = "s-new-field-ne":
+        "a new optional pub field on a #[non_exhaustive] struct: code outside the SDK cannot \
+         write its struct literals or patterns without `..`, so nothing stops compiling; \
+         builders and field access are unaffected";
+    S_NEW_REQUIRED_FIELD = "s-new-required-field":
+        "a new required field on a #[non_exhaustive] struct: code still compiles, but building \
+         a value with the builder fails at run time until the field is set";
     S_FIELD_GONE = "s-field-gone": "a pub field disappears";
     S_TYPE = "s-type": "the Rust type changes (e.g. Option<T> and T, String and Timestamp, i32 and i64)";
     S_SAME_TYPE = "s-same-type": "the Rust type stays the same";
     S_NOT_ENFORCED = "s-not-enforced": "the generated Rust type does not enforce this constraint";
     S_NEW_VARIANT = "s-new-variant":
-        "a new enum variant: generated enums are exhaustive, so `match`es without a wildcard \
-         stop compiling, and the value no longer arrives as `Unknown`";
+        "a new variant of an enum that is not #[non_exhaustive]: `match`es without a wildcard \
+         stop compiling (and on an open enum the value no longer arrives as `Unknown`)";
+    S_NEW_VARIANT_NE = "s-new-variant-ne":
+        "a new variant of a #[non_exhaustive] enum: `match`es outside the SDK already have a \
+         wildcard arm, so nothing stops compiling; a behaviour change that is not a compile \
+         break: on an open enum a value that used to arrive as `Unknown` now arrives as its \
+         own variant";
     S_VARIANT_GONE = "s-variant-gone": "an enum variant disappears (the value now arrives as `Unknown`)";
     S_CHECK_NARROWER = "s-check-narrower":
         "the checked type's constructor (`new`/`try_from`) and decoder reject values they accepted";
@@ -108,10 +121,10 @@ rules! {
         "stricter responses or more lenient requests: old clients keep working";
     W_SAME_VALUES = "w-same-values": "the same values are valid before and after";
     W_OPEN_ENUM = "w-open-enum":
-        "named string enums are open (`Unknown(String)`): old clients keep values they do not know";
+        "the enum is generated open (`Unknown(String)`): old clients keep values they do not know";
     W_CLOSED_ENUM = "w-closed-enum":
-        "in responses: an inline string enum is generated closed, so old clients fail on the \
-         new value (name the schema to make it open)";
+        "in responses: the enum is generated closed (no `Unknown`; inline string enums are), so \
+         old clients fail on the new value (name the schema to make it open)";
     W_NULL_AS_NONE = "w-null-as-none":
         "in responses: old clients read `null` in an optional field as absent (None)";
     W_TYPE = "w-type": "values of the old type and the new one differ: both directions break";
@@ -148,9 +161,9 @@ pub enum Effect {
     Wider,
     /// A different type: old and new values differ.
     Retyped,
-    /// A value added to a named (open) string enum.
+    /// A value added to an enum generated open (`Unknown(String)`).
     OpenEnumValue,
-    /// A value added to an inline (closed) enum.
+    /// A value added to an enum generated closed.
     ClosedEnumValue,
     /// `nullable` added on an optional property.
     NullOnOptional,

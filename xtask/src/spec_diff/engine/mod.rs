@@ -5,6 +5,12 @@
 //! used, only a change of *which* schema is used is reported. A schema's wire
 //! rating depends on where it travels (requests, responses or both), worked
 //! out by following `$ref`s from every operation of either spec.
+//!
+//! What a change does to Rust code is read from the code the generator emits
+//! for each spec ([`Generated`]): the type at a position, whether a struct or
+//! enum is `#[non_exhaustive]`, whether an enum is open. Where that code has no
+//! place for a position (or a spec could not be generated), the rating assumes
+//! the worst: the Rust type changes, the struct or enum is exhaustive.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,8 +19,9 @@ use openapiv3::{
     Response, StatusCode,
 };
 
+use super::generated::{Generated, Model, Resolved, Root, Site, Step};
 use super::rules::{self, Effect, Rule, Sdk, Usage, Wire};
-use super::shape::{self, describe, rust_type, Additional, Kind, Limit, Node, Shape};
+use super::shape::{self, describe, Additional, Kind, Limit, Node, Shape};
 
 /// What a change belongs to: an operation or a named schema.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,6 +56,24 @@ pub struct Change {
     pub wire_rule: &'static Rule,
 }
 
+/// Which of the two specs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The spec compared from.
+    Old,
+    /// The spec compared to.
+    New,
+}
+
+/// The generator could not make an SDK from one of the specs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerationFailure {
+    /// Which spec.
+    pub side: Side,
+    /// Why, as the generator says it.
+    pub message: String,
+}
+
 /// The result of comparing two specs.
 #[derive(Debug, Default)]
 pub struct SpecDiff {
@@ -60,19 +85,45 @@ pub struct SpecDiff {
     pub old_version: String,
     /// `info.version` of the new spec.
     pub new_version: String,
+    /// Specs the generator rejected: ratings that need their Rust assume the worst.
+    pub generation_failures: Vec<GenerationFailure>,
 }
 
 impl SpecDiff {
-    /// Whether any change breaks SDK users or the wire.
+    /// Whether any change breaks SDK users or the wire, or the new spec
+    /// cannot be generated at all (there would be no SDK to release).
     pub fn is_breaking(&self) -> bool {
         self.changes
             .iter()
             .any(|c| c.sdk == Sdk::Breaking || c.wire == Wire::Breaking)
+            || self.generation_failures.iter().any(|f| f.side == Side::New)
     }
 }
 
-/// Compares `old` with `new`.
+/// Compares `old` with `new`, generating the SDK of each to rate what the
+/// changes do to Rust code.
 pub fn diff(old: &OpenAPI, new: &OpenAPI) -> SpecDiff {
+    diff_generated(old, new, Generated::of(old), Generated::of(new))
+}
+
+/// Compares `old` with `new`, whose generated code is `old_code` and
+/// `new_code` (or why it could not be generated).
+pub fn diff_generated(
+    old: &OpenAPI,
+    new: &OpenAPI,
+    old_code: Result<Generated, String>,
+    new_code: Result<Generated, String>,
+) -> SpecDiff {
+    let mut generation_failures = Vec::new();
+    let mut keep = |side: Side, code: Result<Generated, String>| match code {
+        Ok(code) => Some(code),
+        Err(message) => {
+            generation_failures.push(GenerationFailure { side, message });
+            None
+        }
+    };
+    let old_code = keep(Side::Old, old_code);
+    let new_code = keep(Side::New, new_code);
     let old = Spec::new(old);
     let new = Spec::new(new);
     let mut usage = old.usage();
@@ -84,9 +135,12 @@ pub fn diff(old: &OpenAPI, new: &OpenAPI) -> SpecDiff {
         old: &old,
         new: &new,
         usage,
+        old_code,
+        new_code,
         out: SpecDiff {
             old_version: old.api.info.version.clone(),
             new_version: new.api.info.version.clone(),
+            generation_failures,
             ..SpecDiff::default()
         },
     };
@@ -122,21 +176,6 @@ impl<'a> Spec<'a> {
             .map(|(name, schema)| (name.clone(), shape::node(schema)))
             .collect();
         Spec { api, schemas }
-    }
-
-    /// Whether values at `node` may be `null`, following references.
-    fn nullable(&self, node: &Node) -> bool {
-        let mut node = node;
-        for _ in 0..MAX_REF_DEPTH {
-            match node {
-                Node::Inline(shape) => return shape.nullable,
-                Node::Ref(name) => match self.schemas.get(name) {
-                    Some(next) => node = next,
-                    None => return false,
-                },
-            }
-        }
-        false
     }
 
     fn operations(&self) -> BTreeMap<(String, String), Op<'a>> {
@@ -340,16 +379,83 @@ enum Pos {
     Other,
 }
 
+/// A schema position: what it is in the spec, and where it is in the
+/// generated Rust (`None` where spec-diff cannot locate it there).
+#[derive(Clone, Debug)]
+struct Place {
+    pos: Pos,
+    site: Option<Site>,
+}
+
+impl Place {
+    /// The top of the named schema `name`.
+    fn named(name: &str) -> Self {
+        Place {
+            pos: Pos::Named,
+            site: Some(Site::schema(name)),
+        }
+    }
+
+    /// A position of kind `pos` at `root` (`None`: not locatable).
+    fn at(pos: Pos, root: Option<Root>) -> Self {
+        Place {
+            pos,
+            site: root.map(|root| Site {
+                root,
+                steps: Vec::new(),
+            }),
+        }
+    }
+
+    /// A position inside this one.
+    fn child(&self, pos: Pos, step: Step) -> Self {
+        Place {
+            pos,
+            site: self.site.as_ref().map(|s| s.child(step)),
+        }
+    }
+}
+
 struct Differ<'s, 'a> {
     old: &'s Spec<'a>,
     new: &'s Spec<'a>,
     usage: BTreeMap<String, Usage>,
+    /// The SDK generated from each spec (`None`: the generator rejected it).
+    old_code: Option<Generated>,
+    new_code: Option<Generated>,
     out: SpecDiff,
 }
 
 type Rated<T> = (T, &'static Rule);
 
 impl Differ<'_, '_> {
+    /// What `at` is in the old and in the new generated code, when both have it.
+    fn resolved(&self, at: &Place) -> Option<(Resolved<'_>, Resolved<'_>)> {
+        let site = at.site.as_ref()?;
+        let old = self.old_code.as_ref()?.resolve(site)?;
+        let new = self.new_code.as_ref()?.resolve(site)?;
+        Some((old, new))
+    }
+
+    /// Whether the Rust type at `at` differs between the two generated SDKs;
+    /// when it cannot be read, it is taken to differ.
+    fn rust_type_changed(&self, at: &Place) -> bool {
+        self.resolved(at)
+            .is_none_or(|(a, b)| a.rust_type != b.rust_type)
+    }
+
+    /// The generated type at `at` (or that it holds), old and new.
+    fn models(&self, at: &Place) -> Option<(&Model, &Model)> {
+        let (a, b) = self.resolved(at)?;
+        Some((a.model?, b.model?))
+    }
+
+    /// Whether the type at `at` is `#[non_exhaustive]` in both generated SDKs.
+    fn non_exhaustive(&self, at: &Place) -> bool {
+        self.models(at)
+            .is_some_and(|(a, b)| a.non_exhaustive && b.non_exhaustive)
+    }
+
     fn push(
         &mut self,
         group: &Group,

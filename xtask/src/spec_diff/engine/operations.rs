@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use openapiv3::{Parameter, RequestBody};
 
 use super::{
-    body_schema, body_types, describe, is_success, parameter_schema, Differ, Group, Op, Pos,
+    body_schema, body_types, describe, is_success, parameter_schema, Differ, Group, Op, Place, Pos,
 };
+use crate::spec_diff::generated::Root;
 use crate::spec_diff::rules::{self, wire, Effect, Sdk, Usage, Wire};
 
 impl Differ<'_, '_> {
@@ -56,12 +57,15 @@ impl Differ<'_, '_> {
                 (Wire::Compatible, &rules::W_SAME_HTTP),
             );
         }
-        self.parameters(group, a, b);
-        self.request_body(group, a.body, b.body);
+        // The generated code is looked up by operationId, so only when it stays.
+        let id = a.id.filter(|id| b.id == Some(*id));
+        self.parameters(group, a, b, id);
+        let body = Place::at(Pos::Other, id.map(|id| Root::Body(id.to_owned())));
+        self.request_body(group, a.body, b.body, &body);
         self.responses(group, a, b);
     }
 
-    fn parameters(&mut self, group: &Group, a: &Op<'_>, b: &Op<'_>) {
+    fn parameters(&mut self, group: &Group, a: &Op<'_>, b: &Op<'_>, id: Option<&str>) {
         let keys: BTreeSet<_> = a.params.keys().chain(b.params.keys()).cloned().collect();
         for key in keys {
             let subject = format!("parameter {} (in {})", key.1, key.0);
@@ -89,7 +93,12 @@ impl Differ<'_, '_> {
                     );
                     self.input_required(group, &subject, was, is);
                     if let (Some(x), Some(y)) = (parameter_schema(p), parameter_schema(q)) {
-                        self.node(group, &subject, &x, &y, Usage::REQUEST, Pos::Other);
+                        let root = id.map(|id| Root::Parameter {
+                            operation: id.to_owned(),
+                            name: key.1.clone(),
+                        });
+                        let at = Place::at(Pos::Other, root);
+                        self.node(group, &subject, &x, &y, Usage::REQUEST, &at);
                     }
                 }
                 (None, None) => {}
@@ -139,7 +148,13 @@ impl Differ<'_, '_> {
         }
     }
 
-    fn request_body(&mut self, group: &Group, a: Option<&RequestBody>, b: Option<&RequestBody>) {
+    fn request_body(
+        &mut self,
+        group: &Group,
+        a: Option<&RequestBody>,
+        b: Option<&RequestBody>,
+        at: &Place,
+    ) {
         let subject = "request body";
         match (a, b) {
             (None, Some(body)) => {
@@ -157,7 +172,7 @@ impl Differ<'_, '_> {
             ),
             (Some(x), Some(y)) => {
                 self.input_required(group, subject, x.required, y.required);
-                self.body(group, subject, &x.content, &y.content, Usage::REQUEST);
+                self.body(group, subject, &x.content, &y.content, Usage::REQUEST, at);
             }
             (None, None) => {}
         }
@@ -171,6 +186,7 @@ impl Differ<'_, '_> {
         a: &openapiv3::Content,
         b: &openapiv3::Content,
         usage: Usage,
+        at: &Place,
     ) {
         let (media_a, node_a) = body_schema(a);
         let (media_b, node_b) = body_schema(b);
@@ -189,7 +205,7 @@ impl Differ<'_, '_> {
             return;
         }
         match (node_a, node_b) {
-            (Some(x), Some(y)) => self.node(group, subject, &x, &y, usage, Pos::Other),
+            (Some(x), Some(y)) => self.node(group, subject, &x, &y, usage, at),
             (None, Some(y)) => self.retyped(
                 group,
                 subject,
@@ -260,7 +276,19 @@ impl Differ<'_, '_> {
                             sdk,
                             (Wire::Breaking, &rules::W_DATA_GONE),
                         ),
-                        _ => self.body(group, &subject, &x.content, &y.content, Usage::RESPONSE),
+                        // Responses are not looked up in the generated code:
+                        // ratings that need it assume the worst.
+                        _ => {
+                            let at = Place::at(Pos::Other, None);
+                            self.body(
+                                group,
+                                &subject,
+                                &x.content,
+                                &y.content,
+                                Usage::RESPONSE,
+                                &at,
+                            )
+                        }
                     }
                 }
                 (None, None) => {}

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{describe, rust_type, Additional, Differ, Group, Kind, Limit, Node, Pos, Rated, Shape};
+use super::{describe, Additional, Differ, Group, Kind, Limit, Node, Place, Pos, Rated, Shape};
+use crate::spec_diff::generated::{ModelKind, Step};
 use crate::spec_diff::rules::{self, wire, Effect, Sdk, Usage, Wire};
-use crate::spec_diff::shape;
 
 impl Differ<'_, '_> {
     pub(super) fn schemas(&mut self) {
@@ -42,7 +42,7 @@ impl Differ<'_, '_> {
                     (Sdk::Breaking, &rules::S_TYPE_GONE),
                     (Wire::Compatible, &rules::W_USES_REPORTED),
                 ),
-                (Some(o), Some(n)) => self.node(&group, &name, o, n, usage, Pos::Named),
+                (Some(o), Some(n)) => self.node(&group, &name, o, n, usage, &Place::named(&name)),
                 (None, None) => {}
             }
         }
@@ -55,12 +55,12 @@ impl Differ<'_, '_> {
         a: &Node,
         b: &Node,
         usage: Usage,
-        pos: Pos,
+        at: &Place,
     ) {
         match (a, b) {
             (Node::Ref(x), Node::Ref(y)) if x == y => {}
             (Node::Inline(x), Node::Inline(y)) if same_kind(&x.kind, &y.kind) => {
-                self.shape(group, subject, x, y, usage, pos)
+                self.shape(group, subject, x, y, usage, at)
             }
             _ => self.retyped(
                 group,
@@ -79,9 +79,9 @@ impl Differ<'_, '_> {
         a: &Shape,
         b: &Shape,
         usage: Usage,
-        pos: Pos,
+        at: &Place,
     ) {
-        let named = pos == Pos::Named;
+        let pos = at.pos;
         if a.nullable != b.nullable {
             let (event, effect) = if b.nullable {
                 let on_optional = pos == Pos::Property { required: false };
@@ -95,23 +95,15 @@ impl Differ<'_, '_> {
                 ("nullable removed", Effect::Narrower)
             };
             let sdk = match pos {
+                // The uses change (T and Option<T>), not the named type.
                 Pos::Named => (Sdk::Breaking, &rules::S_NULLABLE_NAMED),
-                Pos::Property { required: false } => (Sdk::Neutral, &rules::S_SAME_TYPE),
-                _ => (Sdk::Breaking, &rules::S_TYPE),
+                _ => self.same_or_retyped(at),
             };
             self.push(group, subject, event, sdk, wire(effect, usage));
         }
 
         if a.format != b.format {
-            let changed = Shape {
-                format: b.format.clone(),
-                ..a.clone()
-            };
-            let sdk = if rust_type_differs(a, &changed, named) {
-                (Sdk::Breaking, &rules::S_TYPE)
-            } else {
-                (Sdk::Neutral, &rules::S_SAME_TYPE)
-            };
+            let sdk = self.same_or_retyped(at);
             let wire = match format_effect(&a.kind, a.format.as_deref(), b.format.as_deref()) {
                 Some(effect) => wire(effect, usage),
                 None => (Wire::Compatible, &rules::W_SAME_VALUES),
@@ -124,7 +116,7 @@ impl Differ<'_, '_> {
             self.push(group, subject, event, sdk, wire);
         }
 
-        self.enumeration(group, subject, a, b, usage, named);
+        self.enumeration(group, subject, a, b, usage, at);
 
         if a.pattern != b.pattern {
             let effect = match (&a.pattern, &b.pattern) {
@@ -132,28 +124,27 @@ impl Differ<'_, '_> {
                 (Some(_), None) => Effect::Wider,
                 _ => Effect::Retyped,
             };
-            let changed = Shape {
-                pattern: b.pattern.clone(),
-                ..a.clone()
-            };
             let event = format!(
                 "pattern {} -> {}",
                 a.pattern.as_deref().unwrap_or("(none)"),
                 b.pattern.as_deref().unwrap_or("(none)")
             );
-            self.constraint(group, subject, event, a, &changed, named, effect, usage);
+            self.constraint(group, subject, event, at, effect, usage);
         }
 
-        self.bounds(group, subject, a, b, usage, named);
+        self.bounds(group, subject, a, b, usage, at);
 
         if a.kind == Kind::Object {
-            self.properties(group, subject, a, b, usage);
-            self.additional(group, subject, a, b, usage, named);
+            self.properties(group, subject, a, b, usage, at);
+            self.additional(group, subject, a, b, usage, at);
         }
         if a.kind == Kind::Array {
             let items = format!("{subject}[]");
             match (&a.items, &b.items) {
-                (Some(x), Some(y)) => self.node(group, &items, x, y, usage, Pos::Other),
+                (Some(x), Some(y)) => {
+                    let at = at.child(Pos::Other, Step::Items);
+                    self.node(group, &items, x, y, usage, &at)
+                }
                 (None, Some(y)) => self.retyped(
                     group,
                     &items,
@@ -173,6 +164,15 @@ impl Differ<'_, '_> {
         }
     }
 
+    /// `T` or `Option<T>` at `at` unchanged, or changed: read from the generated code.
+    fn same_or_retyped(&self, at: &Place) -> Rated<Sdk> {
+        if self.rust_type_changed(at) {
+            (Sdk::Breaking, &rules::S_TYPE)
+        } else {
+            (Sdk::Neutral, &rules::S_SAME_TYPE)
+        }
+    }
+
     fn enumeration(
         &mut self,
         group: &Group,
@@ -180,7 +180,7 @@ impl Differ<'_, '_> {
         a: &Shape,
         b: &Shape,
         usage: Usage,
-        named: bool,
+        at: &Place,
     ) {
         match (a.enumeration.is_empty(), b.enumeration.is_empty()) {
             (true, true) => {}
@@ -199,18 +199,27 @@ impl Differ<'_, '_> {
                 usage,
             ),
             (false, false) => {
-                let open = named && a.kind == Kind::String;
+                // Old clients keep values they do not know if their (the old)
+                // enum has an `Unknown(String)` arm.
+                let open = self
+                    .models(at)
+                    .is_some_and(|(old, _)| matches!(old.kind, ModelKind::Enum { open: true, .. }));
+                let effect = if open {
+                    Effect::OpenEnumValue
+                } else {
+                    Effect::ClosedEnumValue
+                };
+                let sdk = if self.non_exhaustive(at) {
+                    (Sdk::Additive, &rules::S_NEW_VARIANT_NE)
+                } else {
+                    (Sdk::Breaking, &rules::S_NEW_VARIANT)
+                };
                 for value in b.enumeration.iter().filter(|v| !a.enumeration.contains(v)) {
-                    let effect = if open {
-                        Effect::OpenEnumValue
-                    } else {
-                        Effect::ClosedEnumValue
-                    };
                     self.push(
                         group,
                         subject,
                         format!("enum value added: {value}"),
-                        (Sdk::Breaking, &rules::S_NEW_VARIANT),
+                        sdk,
                         wire(effect, usage),
                     );
                 }
@@ -234,7 +243,7 @@ impl Differ<'_, '_> {
         a: &Shape,
         b: &Shape,
         usage: Usage,
-        named: bool,
+        at: &Place,
     ) {
         let size = |n: Option<usize>| {
             n.map(|n| Limit {
@@ -242,50 +251,16 @@ impl Differ<'_, '_> {
                 exclusive: false,
             })
         };
+        // (label, is a lower bound, old, new)
         let bounds = [
-            Bound::new("minimum", true, a.minimum, b.minimum, |s, b| {
-                s.minimum = b.minimum
-            }),
-            Bound::new("maximum", false, a.maximum, b.maximum, |s, b| {
-                s.maximum = b.maximum
-            }),
-            Bound::new(
-                "minLength",
-                true,
-                size(a.min_length),
-                size(b.min_length),
-                |s, b| s.min_length = b.min_length,
-            ),
-            Bound::new(
-                "maxLength",
-                false,
-                size(a.max_length),
-                size(b.max_length),
-                |s, b| s.max_length = b.max_length,
-            ),
-            Bound::new(
-                "minItems",
-                true,
-                size(a.min_items),
-                size(b.min_items),
-                |s, b| s.min_items = b.min_items,
-            ),
-            Bound::new(
-                "maxItems",
-                false,
-                size(a.max_items),
-                size(b.max_items),
-                |s, b| s.max_items = b.max_items,
-            ),
+            ("minimum", true, a.minimum, b.minimum),
+            ("maximum", false, a.maximum, b.maximum),
+            ("minLength", true, size(a.min_length), size(b.min_length)),
+            ("maxLength", false, size(a.max_length), size(b.max_length)),
+            ("minItems", true, size(a.min_items), size(b.min_items)),
+            ("maxItems", false, size(a.max_items), size(b.max_items)),
         ];
-        for Bound {
-            label,
-            lower,
-            old,
-            new,
-            set,
-        } in bounds
-        {
+        for (label, lower, old, new) in bounds {
             if old == new {
                 continue;
             }
@@ -295,34 +270,32 @@ impl Differ<'_, '_> {
             } else {
                 Effect::Wider
             };
-            let mut changed = a.clone();
-            set(&mut changed, b);
             let event = format!(
                 "{label} {} -> {} ({})",
                 limit_text(old),
                 limit_text(new),
                 if tighter { "tightened" } else { "loosened" }
             );
-            self.constraint(group, subject, event, a, &changed, named, effect, usage);
+            self.constraint(group, subject, event, at, effect, usage);
         }
     }
 
-    /// A constraint (bound, pattern) changed from `a` to `changed`.
-    #[allow(clippy::too_many_arguments)] // One call site per constraint kind; a struct would only rename them.
+    /// A constraint (bound, pattern) at `at` changed.
     fn constraint(
         &mut self,
         group: &Group,
         subject: &str,
         event: String,
-        a: &Shape,
-        changed: &Shape,
-        named: bool,
+        at: &Place,
         effect: Effect,
         usage: Usage,
     ) {
-        let checked =
-            shape::rust_type(&Node::Inline(Box::new(a.clone())), named).starts_with("checked");
-        let sdk = if rust_type_differs(a, changed, named) {
+        // A newtype with a private field is built and decoded only through its
+        // checking constructor: the constraint is part of its API.
+        let checked = self
+            .models(at)
+            .is_some_and(|(old, _)| matches!(old.kind, ModelKind::Newtype { checked: true, .. }));
+        let sdk = if self.rust_type_changed(at) {
             (Sdk::Breaking, &rules::S_TYPE)
         } else if !checked {
             (Sdk::Neutral, &rules::S_NOT_ENFORCED)
@@ -334,12 +307,21 @@ impl Differ<'_, '_> {
         self.push(group, subject, event, sdk, wire(effect, usage));
     }
 
-    fn properties(&mut self, group: &Group, subject: &str, a: &Shape, b: &Shape, usage: Usage) {
+    fn properties(
+        &mut self,
+        group: &Group,
+        subject: &str,
+        a: &Shape,
+        b: &Shape,
+        usage: Usage,
+        at: &Place,
+    ) {
         let names: BTreeSet<&String> = a.properties.keys().chain(b.properties.keys()).collect();
         let optionality = |required: bool| if required { "required" } else { "optional" };
         for name in names {
             let path = format!("{subject}.{name}");
             let (was, is) = (a.required.contains(name), b.required.contains(name));
+            let field = at.child(Pos::Property { required: is }, Step::Property(name.clone()));
             match (a.properties.get(name), b.properties.get(name)) {
                 (None, Some(n)) => {
                     let effect = if is {
@@ -352,11 +334,16 @@ impl Differ<'_, '_> {
                         // Old clients decode with deny_unknown_fields.
                         rated = worse(rated, wire(Effect::Wider, usage));
                     }
+                    let sdk = match (self.non_exhaustive(at), is) {
+                        (true, false) => (Sdk::Additive, &rules::S_NEW_FIELD_NE),
+                        (true, true) => (Sdk::Breaking, &rules::S_NEW_REQUIRED_FIELD),
+                        (false, _) => (Sdk::Breaking, &rules::S_NEW_FIELD),
+                    };
                     self.push(
                         group,
                         &path,
                         format!("property added ({} {})", optionality(is), describe(n)),
-                        (Sdk::Breaking, &rules::S_NEW_FIELD),
+                        sdk,
                         rated,
                     );
                 }
@@ -373,12 +360,9 @@ impl Differ<'_, '_> {
                 ),
                 (Some(o), Some(n)) => {
                     if was != is {
-                        // Nullable fields are Option<T> either way.
-                        let sdk = if self.new.nullable(n) {
-                            (Sdk::Neutral, &rules::S_SAME_TYPE)
-                        } else {
-                            (Sdk::Breaking, &rules::S_TYPE)
-                        };
+                        // Often T and Option<T>, but not always (nullable
+                        // fields, arrays with a default): the code says.
+                        let sdk = self.same_or_retyped(&field);
                         let (event, effect) = if is {
                             ("made required", Effect::MadeRequired)
                         } else {
@@ -386,7 +370,7 @@ impl Differ<'_, '_> {
                         };
                         self.push(group, &path, event, sdk, wire(effect, usage));
                     }
-                    self.node(group, &path, o, n, usage, Pos::Property { required: is });
+                    self.node(group, &path, o, n, usage, &field);
                 }
                 (None, None) => {}
             }
@@ -400,7 +384,7 @@ impl Differ<'_, '_> {
         a: &Shape,
         b: &Shape,
         usage: Usage,
-        named: bool,
+        at: &Place,
     ) {
         if a.additional == b.additional {
             return;
@@ -415,11 +399,7 @@ impl Differ<'_, '_> {
             text(&a.additional),
             text(&b.additional)
         );
-        let changed = Shape {
-            additional: b.additional.clone(),
-            ..a.clone()
-        };
-        let retyped = rust_type_differs(a, &changed, named);
+        let retyped = self.rust_type_changed(at);
         // A struct (not a map); typify gives it a flattened map field when its
         // extra keys have a schema, and deny_unknown_fields when they are denied.
         let is_struct = !a.properties.is_empty();
@@ -430,7 +410,8 @@ impl Differ<'_, '_> {
         };
         let (sdk, effect) = match (&a.additional, &b.additional) {
             (Additional::Schema(x), Additional::Schema(y)) => {
-                self.node(group, &format!("{subject}.*"), x, y, usage, Pos::Other);
+                let values = at.child(Pos::Other, Step::Values);
+                self.node(group, &format!("{subject}.*"), x, y, usage, &values);
                 return;
             }
             (_, Additional::Denied) => {
@@ -467,34 +448,6 @@ impl Differ<'_, '_> {
     }
 }
 
-/// One kind of bound of two shapes, and how to copy it from the new one.
-struct Bound {
-    label: &'static str,
-    /// A lower bound (`minimum`, `minLength`, `minItems`).
-    lower: bool,
-    old: Option<Limit>,
-    new: Option<Limit>,
-    set: fn(&mut Shape, &Shape),
-}
-
-impl Bound {
-    fn new(
-        label: &'static str,
-        lower: bool,
-        old: Option<Limit>,
-        new: Option<Limit>,
-        set: fn(&mut Shape, &Shape),
-    ) -> Self {
-        Bound {
-            label,
-            lower,
-            old,
-            new,
-            set,
-        }
-    }
-}
-
 /// The breaking one of two wire ratings (the first when they agree).
 fn worse(a: Rated<Wire>, b: Rated<Wire>) -> Rated<Wire> {
     if b.0 > a.0 {
@@ -509,12 +462,6 @@ fn same_kind(a: &Kind, b: &Kind) -> bool {
         (Kind::Composite(ka, ma), Kind::Composite(kb, mb)) => ka == kb && ma == mb,
         _ => std::mem::discriminant(a) == std::mem::discriminant(b),
     }
-}
-
-fn rust_type_differs(a: &Shape, b: &Shape, named: bool) -> bool {
-    let a = rust_type(&Node::Inline(Box::new(a.clone())), named);
-    let b = rust_type(&Node::Inline(Box::new(b.clone())), named);
-    a != b
 }
 
 /// Whether a bound moving from `old` to `new` allows fewer values.

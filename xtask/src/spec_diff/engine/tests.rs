@@ -1,7 +1,7 @@
 //! The rating rules, one small spec edit at a time.
 
 use super::*;
-use crate::spec_diff::report::line;
+use crate::spec_diff::report::{line, Bump};
 
 /// Two operations: `Thing` travels in responses, `Input` in requests,
 /// `Status` in both; `Score` is a named bounded integer (a checked newtype).
@@ -101,12 +101,14 @@ fn identical_specs_have_no_changes() {
 #[test]
 fn fields_added() {
     check(&[
-        // Optional, in a response: breaks struct literals, not the wire.
+        // Optional, in a response: Thing is #[non_exhaustive], so no struct
+        // literal outside the crate breaks; old clients ignore the key.
         (NOTE, "        note: {type: string}\n        color: {type: string}\n",
-         "BREAK  ok     Thing.color: property added (optional string)  [s-new-field, w-unknown-keys]"),
-        // Required, in a request: old clients do not send it.
+         "add    ok     Thing.color: property added (optional string)  [s-new-field-ne, w-unknown-keys]"),
+        // Required, in a request: old clients do not send it, and a value
+        // built without it fails until it is set.
         ("      properties:\n        name:", "      required: [tag]\n      properties:\n        tag: {type: string}\n        name:",
-         "BREAK  BREAK  Input.tag: property added (required string)  [s-new-field, w-required-missing]"),
+         "BREAK  BREAK  Input.tag: property added (required string)  [s-new-required-field, w-required-missing]"),
     ]);
 }
 
@@ -123,7 +125,7 @@ fn field_added_to_a_closed_response_schema_breaks_the_wire() {
     );
     assert_eq!(
         lines_between(&closed, &added),
-        ["BREAK  BREAK  Thing.color: property added (optional string)  [s-new-field, w-wider-out]"]
+        ["add    BREAK  Thing.color: property added (optional string)  [s-new-field-ne, w-wider-out]"]
     );
 }
 
@@ -230,18 +232,19 @@ fn enum_values_on_open_and_closed_enums() {
         (
             "enum: [OPEN, CLOSED]",
             "enum: [OPEN, CLOSED, ARCHIVED]",
-            "BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-safe-direction]",
+            "add    ok     Status: enum value added: ARCHIVED  [s-new-variant-ne, w-safe-direction]",
         ),
         (
             "enum: [OPEN, CLOSED]",
             "enum: [OPEN]",
             "BREAK  BREAK  Status: enum value removed: CLOSED  [s-variant-gone, w-narrower-in]",
         ),
-        // Thing.kind is inline: typify generates a closed enum.
+        // Thing.kind is inline: typify generates a closed enum (still
+        // #[non_exhaustive]: additive for Rust, a wire break for old clients).
         (
             "enum: [a, b]",
             "enum: [a, b, c]",
-            "BREAK  BREAK  Thing.kind: enum value added: c  [s-new-variant, w-closed-enum]",
+            "add    BREAK  Thing.kind: enum value added: c  [s-new-variant-ne, w-closed-enum]",
         ),
     ]);
     // In responses only, a new value of an open enum is kept as Unknown by old clients.
@@ -252,7 +255,7 @@ fn enum_values_on_open_and_closed_enums() {
     let more = responses_only.replacen("enum: [OPEN, CLOSED]", "enum: [OPEN, CLOSED, ARCHIVED]", 1);
     assert_eq!(
         lines_between(&responses_only, &more),
-        ["BREAK  ok     Status: enum value added: ARCHIVED  [s-new-variant, w-open-enum]"]
+        ["add    ok     Status: enum value added: ARCHIVED  [s-new-variant-ne, w-open-enum]"]
     );
 }
 
@@ -299,13 +302,14 @@ fn a_named_schema_is_compared_once_not_per_use() {
 fn operation_added_and_removed() {
     let added = edit(
         "components:\n",
-        "  /things/{id}/archive:\n    post:\n      operationId: archive_thing\n      responses:\n        \"204\": {description: done}\ncomponents:\n",
+        "  /things/{id}/archive:\n    post:\n      operationId: archive_thing\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses:\n        \"204\": {description: done}\ncomponents:\n",
     );
     assert_eq!(
         lines_between(BASE, &added),
         ["add    ok     operation: added  [s-new-method, w-new-operation]"]
     );
     let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    assert!(!diff(&parse(BASE), &parse(&added)).is_breaking());
     let removed = diff(&parse(&added), &parse(BASE));
     assert_eq!(
         removed.changes.iter().map(line).collect::<Vec<_>>(),
@@ -355,7 +359,7 @@ fn unused_schemas_are_off_the_wire_but_still_rust() {
         lines_between(&spare, &renamed),
         [
             "BREAK  ok     Spare.a: property removed (was optional string)  [s-field-gone, w-unused]",
-            "BREAK  ok     Spare.b: property added (optional string)  [s-new-field, w-unused]",
+            "add    ok     Spare.b: property added (optional string)  [s-new-field-ne, w-unused]",
         ]
     );
 }
@@ -382,4 +386,273 @@ fn changes_are_grouped_operations_first_then_schemas_by_name() {
             Group::Schema("Thing".into()),
         ]
     );
+}
+
+/// Generated code for a spec: as `invent_codegen::generate_sdk` emits it
+/// (every struct and enum of `mod types` `#[non_exhaustive]`), or with that
+/// attribute taken off, as it was before the models became non-exhaustive.
+fn generated(spec: &OpenAPI, non_exhaustive: bool) -> Result<Generated, String> {
+    let code = invent_codegen::generate_sdk(spec).map_err(|e| e.to_string())?;
+    if non_exhaustive {
+        return Generated::parse(&code);
+    }
+    let mut file = syn::parse_file(&code).map_err(|e| e.to_string())?;
+    let exhaustive = |attrs: &mut Vec<syn::Attribute>| {
+        attrs.retain(|a| !a.path().is_ident("non_exhaustive"));
+    };
+    for item in file.items.iter_mut() {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+            match item {
+                syn::Item::Struct(s) => exhaustive(&mut s.attrs),
+                syn::Item::Enum(e) => exhaustive(&mut e.attrs),
+                _ => {}
+            }
+        }
+    }
+    Generated::parse(&prettyplease::unparse(&file))
+}
+
+/// `old` -> `new`, with the generated code (non-exhaustive or not) of each.
+fn diff_with(old: &str, new: &str, non_exhaustive: bool) -> SpecDiff {
+    let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    let (old, new) = (parse(old), parse(new));
+    let (old_code, new_code) = (
+        generated(&old, non_exhaustive),
+        generated(&new, non_exhaustive),
+    );
+    diff_generated(&old, &new, old_code, new_code)
+}
+
+fn lines(diff: &SpecDiff) -> Vec<String> {
+    diff.changes.iter().map(line).collect()
+}
+
+/// A `Chat` in responses, with a named (open) `ChatStatus`, and an update
+/// request body.
+const CHAT: &str = r##"openapi: 3.0.3
+info: {title: t, version: 0.1.0}
+paths:
+  /chats/{chat_id}:
+    get:
+      operationId: get_chat
+      parameters:
+        - {name: chat_id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Chat"}
+    patch:
+      operationId: update_chat
+      parameters:
+        - {name: chat_id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/UpdateChat"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Chat"}
+components:
+  schemas:
+    Chat:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        status: {$ref: "#/components/schemas/ChatStatus"}
+        mode: {type: string, enum: [fast, slow]}
+    ChatStatus:
+      type: string
+      enum: [OPEN, CLOSED]
+    UpdateChat:
+      type: object
+      properties:
+        title: {type: string}
+"##;
+
+const CHAT_ID: &str = "        id: {type: string}\n";
+const TITLE: &str = "        title: {type: string}\n";
+const CHAT_STATUS: &str = "enum: [OPEN, CLOSED]";
+
+/// `CHAT` with `from` replaced by `to` (which must be there).
+fn chat_edit(from: &str, to: &str) -> String {
+    assert!(CHAT.contains(from), "not in CHAT: {from}");
+    CHAT.replacen(from, to, 1)
+}
+
+/// A new GET operation with a path and a query parameter.
+const NEW_OPERATION: &str = r##"  /chats/{chat_id}/messages:
+    get:
+      operationId: list_messages
+      parameters:
+        - {name: chat_id, in: path, required: true, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {type: string}}
+components:
+"##;
+
+#[test]
+fn an_optional_property_is_minor_on_a_non_exhaustive_struct_only() {
+    let added = chat_edit(
+        CHAT_ID,
+        "        id: {type: string}\n        pinned: {type: boolean}\n",
+    );
+    let ne = diff_with(CHAT, &added, true);
+    assert_eq!(
+        lines(&ne),
+        ["add    ok     Chat.pinned: property added (optional boolean)  [s-new-field-ne, w-unknown-keys]"]
+    );
+    assert!(!ne.is_breaking());
+    assert_eq!(Bump::of(&ne), Bump::Minor);
+
+    let exhaustive = diff_with(CHAT, &added, false);
+    assert_eq!(
+        lines(&exhaustive),
+        ["BREAK  ok     Chat.pinned: property added (optional boolean)  [s-new-field, w-unknown-keys]"]
+    );
+    assert!(exhaustive.is_breaking());
+}
+
+#[test]
+fn request_properties_optional_are_minor_required_are_breaking() {
+    let optional = chat_edit(
+        TITLE,
+        "        title: {type: string}\n        pinned: {type: boolean}\n",
+    );
+    assert_eq!(
+        lines(&diff_with(CHAT, &optional, true)),
+        ["add    ok     UpdateChat.pinned: property added (optional boolean)  [s-new-field-ne, w-optional-in]"]
+    );
+    let required = chat_edit(
+        "    UpdateChat:\n      type: object\n",
+        "    UpdateChat:\n      type: object\n      required: [pinned]\n",
+    )
+    .replacen(
+        TITLE,
+        "        title: {type: string}\n        pinned: {type: boolean}\n",
+        1,
+    );
+    assert_eq!(
+        lines(&diff_with(CHAT, &required, true)),
+        ["BREAK  BREAK  UpdateChat.pinned: property added (required boolean)  [s-new-required-field, w-required-missing]"]
+    );
+}
+
+#[test]
+fn an_enum_value_is_minor_on_a_non_exhaustive_enum() {
+    let added = chat_edit(CHAT_STATUS, "enum: [OPEN, CLOSED, ARCHIVED]");
+    let ne = diff_with(CHAT, &added, true);
+    assert_eq!(
+        lines(&ne),
+        ["add    ok     ChatStatus: enum value added: ARCHIVED  [s-new-variant-ne, w-open-enum]"]
+    );
+    assert!(!ne.is_breaking());
+    assert_eq!(
+        lines(&diff_with(CHAT, &added, false)),
+        ["BREAK  ok     ChatStatus: enum value added: ARCHIVED  [s-new-variant, w-open-enum]"]
+    );
+    // An inline enum is generated closed: additive for Rust code when
+    // non-exhaustive, still breaking for old clients reading responses.
+    let inline = chat_edit("enum: [fast, slow]", "enum: [fast, slow, auto]");
+    assert_eq!(
+        lines(&diff_with(CHAT, &inline, true)),
+        ["add    BREAK  Chat.mode: enum value added: auto  [s-new-variant-ne, w-closed-enum]"]
+    );
+}
+
+#[test]
+fn an_operation_with_path_and_query_parameters_is_minor() {
+    let added = chat_edit("components:\n", NEW_OPERATION);
+    for non_exhaustive in [true, false] {
+        let diff = diff_with(CHAT, &added, non_exhaustive);
+        assert_eq!(
+            lines(&diff),
+            ["add    ok     operation: added  [s-new-method, w-new-operation]"]
+        );
+        assert!(diff.generation_failures.is_empty());
+        assert_eq!(Bump::of(&diff), Bump::Minor);
+    }
+    // A new optional query parameter is a new setter; a required one breaks calls.
+    let limit =
+        "        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100}}\n";
+    let with_cursor = added.replacen(
+        limit,
+        &format!("{limit}        - {{name: cursor, in: query, schema: {{type: string}}}}\n"),
+        1,
+    );
+    assert_eq!(
+        lines(&diff_with(&added, &with_cursor, true)),
+        ["add    ok     parameter cursor (in query): added (optional string)  [s-new-setter, w-optional-in]"]
+    );
+}
+
+/// The whole of the issue's proof: an operation, an optional `Chat` property
+/// and a `ChatStatus` value, at once, against non-exhaustive models.
+#[test]
+fn the_three_additions_together_are_a_minor_release() {
+    let added = chat_edit("components:\n", NEW_OPERATION)
+        .replacen(
+            CHAT_ID,
+            "        id: {type: string}\n        pinned: {type: boolean}\n",
+            1,
+        )
+        .replacen(CHAT_STATUS, "enum: [OPEN, CLOSED, ARCHIVED]", 1);
+    let diff = diff_with(CHAT, &added, true);
+    assert_eq!(diff.changes.len(), 3, "{:?}", lines(&diff));
+    assert!(!diff.is_breaking(), "{:?}", lines(&diff));
+    assert_eq!(Bump::of(&diff), Bump::Minor);
+}
+
+#[test]
+fn parameter_types_come_from_the_generated_call_builder() {
+    let added = chat_edit("components:\n", NEW_OPERATION);
+    // typify: `minimum: 1, maximum: 100` on an unnamed integer is a NonZeroU64
+    // either way (the bound is not enforced); `minimum: 0` makes it a u64.
+    let loosened = added.replacen("maximum: 100}", "maximum: 1000}", 1);
+    assert_eq!(
+        lines(&diff_with(&added, &loosened, true)),
+        ["-      ok     parameter limit (in query): maximum 100 -> 1000 (loosened)  [s-not-enforced, w-safe-direction]"]
+    );
+    let from_zero = added.replacen("minimum: 1, maximum: 100", "minimum: 0, maximum: 100", 1);
+    assert_eq!(
+        lines(&diff_with(&added, &from_zero, true)),
+        ["BREAK  ok     parameter limit (in query): minimum 1 -> 0 (loosened)  [s-type, w-safe-direction]"]
+    );
+}
+
+#[test]
+fn a_spec_the_generator_rejects_is_reported_not_a_panic() {
+    // Two success statuses with different bodies: progenitor cannot generate it.
+    let broken = edit(
+        NOT_FOUND,
+        "        \"202\":\n          description: accepted\n        \"404\":\n          description: missing\n",
+    );
+    let parse = |text: &str| invent_codegen::parse_spec(text, "test").unwrap();
+    let diff = diff(&parse(BASE), &parse(&broken));
+    assert_eq!(diff.generation_failures.len(), 1);
+    assert_eq!(diff.generation_failures[0].side, Side::New);
+    assert!(diff.is_breaking());
+    let report = crate::spec_diff::render(&diff, "old.yaml", "new.yaml");
+    assert!(
+        report.contains("BROKEN SPEC: the SDK cannot be generated from new.yaml:"),
+        "{report}"
+    );
+    // The other way round the new spec is fine: only the old side is named.
+    let back = crate::spec_diff::engine::diff(&parse(&broken), &parse(BASE));
+    assert_eq!(back.generation_failures[0].side, Side::Old);
 }
