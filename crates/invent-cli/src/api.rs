@@ -77,8 +77,7 @@ fn read_body(spec: &str) -> Result<serde_json::Value, Failure> {
             .map_err(|e| Failure::Usage(format!("--body -: could not read standard input: {e}")))?;
         text
     } else if let Some(path) = spec.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|e| Failure::Usage(format!("--body @{path}: {e}")))?
+        std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("--body @{path}: {e}")))?
     } else {
         spec.to_owned()
     };
@@ -115,14 +114,11 @@ pub async fn run(
         call = call.body(read_body(body)?);
     }
     let client = client().map_err(Failure::Call)?;
-    let response = client
-        .call_operation(id, call)
-        .await
-        .map_err(|e| match e {
-            // The SDK's checks against the spec: a usage error, nothing was sent.
-            invent_sdk::Error::InvalidInput { .. } => Failure::Usage(e.to_string()),
-            other => Failure::Call(other.to_string()),
-        })?;
+    let response = client.call_operation(id, call).await.map_err(|e| match e {
+        // The SDK's checks against the spec: a usage error, nothing was sent.
+        invent_sdk::Error::InvalidInput { .. } => Failure::Usage(e.to_string()),
+        other => Failure::Call(other.to_string()),
+    })?;
     let text = serde_json::to_string_pretty(&*response)
         .map_err(|e| Failure::Call(format!("could not encode the response: {e}")))?;
     out.line(&text).map_err(Failure::Call)
@@ -155,6 +151,9 @@ mod tests {
     fn bodies_must_be_json() {
         assert!(matches!(read_body("{\"a\": 1}"), Ok(_)));
         assert!(matches!(read_body("{nope"), Err(Failure::Usage(_))));
-        assert!(matches!(read_body("@/nonexistent/file.json"), Err(Failure::Usage(_))));
+        assert!(matches!(
+            read_body("@/nonexistent/file.json"),
+            Err(Failure::Usage(_))
+        ));
     }
 }

@@ -276,6 +276,7 @@ fn the_command_line_surface() {
         &["chat", "--help"],
         &["chat", "state", "--help"],
         &["chat", "fork", "--help"],
+        &["api", "--help"],
         &["demo", "--help"],
     ] {
         let out = Command::cargo_bin("invent")
@@ -359,4 +360,150 @@ fn the_key_never_reaches_stdout_or_stderr_even_when_a_server_echoes_it() {
             "the echoed request id is shown, scrubbed: {shown}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_reaches_an_operation_by_its_id_and_prints_the_json() {
+    let server = MockServer::start().await;
+    let mut cmd = invent(&server);
+    cmd.args([
+        "api",
+        "update_chat_state",
+        "--param",
+        &format!("chat_id={CHAT}"),
+        "--body",
+        r#"{"state": "CLOSED", "csat_score": 4, "follow_up_at": null}"#,
+    ]);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let chat: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(chat["id"], CHAT);
+    assert_eq!(chat["state"]["state"], "CLOSED");
+    assert_eq!(chat["state"]["csat_score"], 4);
+    assert_eq!(chat["state"]["follow_up_at"], serde_json::Value::Null);
+    // Sent through the SDK: its user agent and the exact body.
+    let request = server.requests().pop().expect("one request");
+    assert!(request
+        .headers
+        .iter()
+        .any(|(name, value)| name == "user-agent" && value.starts_with("invent-sdk-rust/")));
+    let sent: serde_json::Value = serde_json::from_slice(&request.body).expect("JSON");
+    assert_eq!(
+        sent,
+        serde_json::json!({"state": "CLOSED", "csat_score": 4, "follow_up_at": null})
+    );
+
+    // The body from a file; `-p` for parameters.
+    let dir = std::env::temp_dir().join(format!("invent-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("fork.json");
+    std::fs::write(&file, format!(r#"{{"message_id": "{MIDDLE_MESSAGE}"}}"#)).expect("write");
+    let mut cmd = invent(&server);
+    cmd.args(["api", "fork_chat", "-p", &format!("chat_id={CHAT}")])
+        .arg("--body")
+        .arg(format!("@{}", file.display()));
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let fork: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_ne!(fork["id"], CHAT);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_checks_inputs_against_the_spec_before_sending() {
+    let server = MockServer::start().await;
+    let chat_id = format!("chat_id={CHAT}");
+    let cases: [(&[&str], &str); 7] = [
+        (&["api", "no_such_op"], "no operation \"no_such_op\""),
+        (
+            &[
+                "api",
+                "update_chat_state",
+                "-p",
+                &chat_id,
+                "--body",
+                r#"{"csat_score": 9}"#,
+            ],
+            "csat_score",
+        ),
+        (
+            &[
+                "api",
+                "update_chat_state",
+                "-p",
+                &chat_id,
+                "--body",
+                r#"{"colour": "red"}"#,
+            ],
+            "no body property \"colour\"",
+        ),
+        (&["api", "update_chat_state", "--body", "{}"], "chat_id"),
+        (
+            &["api", "fork_chat", "-p", &chat_id, "--body", "{}"],
+            "message_id",
+        ),
+        (
+            &["api", "fork_chat", "-p", &chat_id],
+            "requires a JSON body",
+        ),
+        (
+            &[
+                "api",
+                "update_chat_state",
+                "-p",
+                "chat_id=..",
+                "--body",
+                "{}",
+            ],
+            "chat_id",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut cmd = invent(&server);
+        cmd.args(args);
+        let out = run(cmd).await;
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert_eq!(server.requests().len(), 0, "a request reached the server");
+
+    // API errors keep exit code 1 and the one-line error with the request id.
+    let mut cmd = invent(&server);
+    cmd.args([
+        "api",
+        "fork_chat",
+        "-p",
+        &chat_id,
+        "--body",
+        r#"{"message_id": "msg_missing"}"#,
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: Invent API error 404 Not Found, request id req_"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn api_lists_the_operations_without_a_key() {
+    let out = Command::cargo_bin("invent")
+        .expect("binary")
+        .env_clear()
+        .args(["api", "--list"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&out.stdout);
+    assert!(
+        list.contains("update_chat_state        PATCH  /chats/{chat_id}/state"),
+        "{list}"
+    );
+    assert!(
+        list.contains("fork_chat                POST   /chats/{chat_id}/fork"),
+        "{list}"
+    );
 }
