@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn bodies_must_be_json() {
-        assert!(matches!(read_body("{\"a\": 1}"), Ok(_)));
+        assert!(read_body("{\"a\": 1}").is_ok());
         assert!(matches!(read_body("{nope"), Err(Failure::Usage(_))));
         assert!(matches!(
             read_body("@/nonexistent/file.json"),
