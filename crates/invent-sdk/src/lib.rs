@@ -67,6 +67,20 @@
 //! written back unchanged; timestamps keep their exact text (offset and
 //! fraction digits), and a bare date does not fail a response.
 //!
+//! An API change that only adds (a property, an enum value, an operation) is
+//! a minor release of this crate: every model and enum is `#[non_exhaustive]`,
+//! so build values with `Default` or their builder (`X::builder()`), and match
+//! enums with a wildcard arm. A field added after your SDK version was
+//! released is readable today from [`ApiResponse::raw_body`] or
+//! [`ApiResponse::json`].
+//!
+//! # Every operation
+//!
+//! Each operation in the spec is a [`Client`] method named after its
+//! `operationId`, returning a call builder (see [`operations`]); their
+//! descriptions are [`operations::OPERATIONS`]. [`Client::call_operation`]
+//! reaches any of them by name with untyped inputs ([`DynamicCall`]).
+//!
 //! # Testing with the mock server
 //!
 //! The `invent-mock-server` crate is a faithful local Invent server (auth,
@@ -99,12 +113,14 @@
 //!
 //! # How it is built
 //!
-//! The models ([`types`]) and the wire calls are generated at build time from
-//! the project's hand-written `openapi.yaml` by progenitor, with the settings
-//! in `invent-codegen`; nothing under `src/` is generated. The hand-written
-//! modules add configuration, validation, typed errors, retries, timeouts, a
-//! bounded body read and tracing (one `invent.request` span per call, one
-//! event per attempt with status, latency and request id).
+//! The models ([`types`]) are generated at build time from the project's
+//! hand-written `openapi.yaml` by progenitor, and the operations
+//! ([`operations`]) by `invent-codegen` from the same spec and progenitor's
+//! types; nothing under `src/` is generated. The hand-written modules are the
+//! runtime every operation shares: configuration, validation, typed errors,
+//! retries, timeouts, a bounded body read and tracing (one span per call,
+//! named by the operationId, and one event per attempt with status, latency
+//! and request id).
 
 mod bounds;
 mod client;

@@ -782,6 +782,13 @@ async fn the_key_is_never_printed() {
         logs.text()
     );
     assert!(logs.text().contains("req_echo"), "{}", logs.text());
+    // One span per call, named by the operationId, with method and path template.
+    assert!(
+        logs.text()
+            .contains(r#"update_chat_state{method="PATCH" path="/chats/{chat_id}/state"}"#),
+        "{}",
+        logs.text()
+    );
 }
 
 #[derive(Clone, Default)]
