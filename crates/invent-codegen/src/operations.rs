@@ -74,6 +74,45 @@ struct Param {
     ty: Type,
     required: bool,
     description: Option<String>,
+    bounds: Option<Bounds>,
+}
+
+/// `minimum`/`maximum` of a numeric schema, each with its `exclusive` flag.
+#[derive(Clone, Copy)]
+struct Bounds {
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+}
+
+/// The bounds of a numeric schema, if it has any.
+fn bounds_of(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> Option<Bounds> {
+    let schema = resolve_schema(spec, schema)?;
+    let bounds = match &schema.schema_kind {
+        SchemaKind::Type(OaType::Integer(i)) => Bounds {
+            min: i.minimum.map(|m| (m as f64, i.exclusive_minimum)),
+            max: i.maximum.map(|m| (m as f64, i.exclusive_maximum)),
+        },
+        SchemaKind::Type(OaType::Number(n)) => Bounds {
+            min: n.minimum.map(|m| (m, n.exclusive_minimum)),
+            max: n.maximum.map(|m| (m, n.exclusive_maximum)),
+        },
+        _ => return None,
+    };
+    (bounds.min.is_some() || bounds.max.is_some()).then_some(bounds)
+}
+
+/// `crate::request::check_bounds(..)?` for `value` (an expression of a
+/// `Display` type), or nothing without bounds.
+fn bounds_check(name: &str, value: TokenStream, bounds: Option<Bounds>) -> TokenStream {
+    let Some(bounds) = bounds else {
+        return TokenStream::new();
+    };
+    let limit = |limit: Option<(f64, bool)>| match limit {
+        Some((value, exclusive)) => quote!(::std::option::Option::Some((#value, #exclusive))),
+        None => quote!(::std::option::Option::None),
+    };
+    let (min, max) = (limit(bounds.min), limit(bounds.max));
+    quote!(crate::request::check_bounds(#name, #value, #min, #max)?;)
 }
 
 /// How a body property is held.
@@ -101,6 +140,8 @@ struct BodyField {
     /// A `Timestamp`: must be an RFC 3339 date-time when sent.
     timestamp: bool,
     description: Option<String>,
+    /// Inline numeric bounds the Rust type does not enforce.
+    bounds: Option<Bounds>,
 }
 
 struct Body {
@@ -563,7 +604,9 @@ fn operation_of(
         } else {
             generic_arg(&ty, "Option", 0).unwrap_or(ty)
         };
+        let mut bounds = None;
         if let ParameterSchemaOrContent::Schema(schema) = &data.format {
+            bounds = bounds_of(spec, schema);
             if let Some(schema) = resolve_schema(spec, schema) {
                 if matches!(schema.schema_kind, SchemaKind::Type(OaType::Array(_))) {
                     return Err(emit_err(format!(
@@ -579,6 +622,7 @@ fn operation_of(
             ty,
             required,
             description: data.description.clone(),
+            bounds,
         };
         match p {
             Parameter::Path { .. } => path_params.push(param),
@@ -619,7 +663,23 @@ fn operation_of(
                     ty.to_token_stream()
                 ))
             })?;
-            let fields = body_fields(&id, model, checked, &query_params)?;
+            let mut fields = body_fields(&id, model, checked, &query_params)?;
+            // Inline bounds of body properties (a named bounded integer is
+            // already a checked type).
+            let schema = b
+                .content
+                .get("application/json")
+                .and_then(|media| media.schema.as_ref())
+                .and_then(|schema| resolve_schema(spec, schema));
+            if let Some(SchemaKind::Type(OaType::Object(object))) =
+                schema.map(|schema| &schema.schema_kind)
+            {
+                for field in fields.iter_mut().filter(|f| !f.checked) {
+                    if let Some(ReferenceOr::Item(property)) = object.properties.get(&field.name) {
+                        field.bounds = bounds_of(spec, &ReferenceOr::Item((**property).clone()));
+                    }
+                }
+            }
             let ty_ident = format_ident!("{}", name);
             Some(Body {
                 ty: syn::parse_quote!(types::#ty_ident),
@@ -730,6 +790,7 @@ fn body_fields(
             inner,
             declared,
             description: doc_text(&field.attrs),
+            bounds: None,
         });
     }
     Ok(out)
@@ -1057,10 +1118,21 @@ fn builder(op: &Op) -> Result<TokenStream, GenerateError> {
         let name = &p.name;
         quote!(crate::request::check_path_segment(#name, &#ident)?;)
     });
-    let required_query = op.query_params.iter().filter(|p| p.required).map(|p| {
+    let required_query = op.query_params.iter().map(|p| {
         let ident = &p.ident;
         let name = &p.name;
-        quote!(let #ident = ::std::option::Option::Some(crate::request::required(#name, #ident)?);)
+        let required = p.required.then(|| {
+            quote!(let #ident = ::std::option::Option::Some(crate::request::required(#name, #ident)?);)
+        });
+        let bounds = bounds_check(name, quote!(value), p.bounds);
+        let bounds = (!bounds.is_empty()).then(|| {
+            quote! {
+                if let ::std::option::Option::Some(value) = &#ident {
+                    #bounds
+                }
+            }
+        });
+        quote!(#required #bounds)
     });
     let body_checks = op.body.iter().flat_map(|b| &b.fields).map(|f| {
         let ident = &f.ident;
@@ -1080,7 +1152,21 @@ fn builder(op: &Op) -> Result<TokenStream, GenerateError> {
                 }
             },
         });
-        quote!(#required #timestamp)
+        let bounds = bounds_check(name, quote!(value), f.bounds);
+        let bounds = (!bounds.is_empty()).then(|| match f.presence {
+            Presence::Required => quote!({ let value = &#ident; #bounds }),
+            Presence::Optional => quote! {
+                if let ::std::option::Option::Some(value) = &#ident {
+                    #bounds
+                }
+            },
+            Presence::Nullable => quote! {
+                if let ::std::option::Option::Some(crate::Nullable::Value(value)) = &#ident {
+                    #bounds
+                }
+            },
+        });
+        quote!(#required #timestamp #bounds)
     });
     let url = url_tokens(op);
     let body_value = match &op.body {
@@ -1367,5 +1453,93 @@ mod tests {
             pieces,
             ["L/chats/", "Pchat_id", "L/messages/", "Pmessage_id"]
         );
+    }
+}
+
+#[cfg(test)]
+mod generated_tests {
+    use crate::{generate_sdk, parse_spec};
+
+    /// A spec with a GET whose path has two parameters and whose query has a
+    /// bounded integer, an enum and a required string; no Rust is written for it.
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: 0.1.0}
+paths:
+  /chats/{chat_id}/messages/{message_id}:
+    get:
+      operationId: get_message
+      parameters:
+        - {name: message_id, in: path, required: true, schema: {type: string}}
+        - {name: chat_id, in: path, required: true, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
+        - {name: status, in: query, schema: {$ref: "#/components/schemas/ChatStatus"}}
+        - {name: q, in: query, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+  /things:
+    post:
+      operationId: create_thing
+      x-invent-idempotent: true
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NewThing"}
+      responses:
+        "204": {description: done}
+components:
+  schemas:
+    ChatStatus: {type: string, enum: [RUNNING, ARCHIVED]}
+    Thing:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+    NewThing:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        weight: {type: number, minimum: 0, exclusiveMinimum: true}
+"##;
+
+    #[test]
+    fn operations_follow_the_spec_without_hand_written_rust() {
+        let spec = parse_spec(SPEC, "test.yaml").expect("valid spec");
+        let code = generate_sdk(&spec).expect("generates");
+        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            // Path parameters in path order, not spec order.
+            "pub fn get_message( &self, chat_id: impl ::std::convert::Into<::std::string::String>, message_id: impl ::std::convert::Into<::std::string::String>, ) -> GetMessage<'_>",
+            // One setter per query parameter, typed as progenitor types it.
+            "pub fn limit( mut self, value: impl ::std::convert::Into<::std::num::NonZeroU64>, ) -> Self",
+            "pub fn status( mut self, value: impl ::std::convert::Into<crate::types::ChatStatus>, ) -> Self",
+            // The maximum a NonZeroU64 cannot hold, checked before sending.
+            r#"crate::request::check_bounds( "limit", value, ::std::option::Option::Some((1f64, false)), ::std::option::Option::Some((100f64, false)), )?;"#,
+            r#"crate::request::required("q", q)?"#,
+            r#"query.push("limit", value);"#,
+            // GET is idempotent; the extension makes a POST idempotent too.
+            r#"id: "get_message", method: "GET", path: "/chats/{chat_id}/messages/{message_id}", idempotent: true,"#,
+            r#"id: "create_thing", method: "POST", path: "/things", idempotent: true,"#,
+            // The example the mock server serves: the smallest valid Thing.
+            r#"response_example: ::std::option::Option::Some("{\"id\":\"string\"}"),"#,
+            // A body property's exclusive minimum; a 204 has no body to decode.
+            r#"crate::request::check_bounds( "weight", value, ::std::option::Option::Some((0f64, true)),"#,
+            ".execute_empty(&super::CREATE_THING, request, &options)",
+        ] {
+            assert!(squeezed.contains(needle), "missing: {needle}");
+        }
+    }
+
+    #[test]
+    fn an_operation_without_an_id_is_an_error_not_a_panic() {
+        let spec = parse_spec(&SPEC.replace("operationId: get_message", ""), "t.yaml")
+            .expect("valid spec");
+        assert!(generate_sdk(&spec).is_err());
     }
 }

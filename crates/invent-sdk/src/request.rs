@@ -84,6 +84,53 @@ pub(crate) fn check_timestamp(field: &'static str, value: &Timestamp) -> Result<
     }
 }
 
+/// A number within the schema's `minimum`/`maximum` (each `(bound,
+/// exclusive)`), for bounds the Rust type cannot hold (`NonZeroU64` keeps a
+/// minimum of 1 but no maximum).
+#[allow(dead_code)] // For inline numeric bounds (none in the spec today).
+pub(crate) fn check_bounds(
+    field: &'static str,
+    value: &impl fmt::Display,
+    min: Option<(f64, bool)>,
+    max: Option<(f64, bool)>,
+) -> Result<(), Error> {
+    let text = value.to_string();
+    let Ok(number) = text.parse::<f64>() else {
+        return Ok(());
+    };
+    let below = min.is_some_and(|(min, exclusive)| {
+        if exclusive {
+            number <= min
+        } else {
+            number < min
+        }
+    });
+    let above = max.is_some_and(|(max, exclusive)| {
+        if exclusive {
+            number >= max
+        } else {
+            number > max
+        }
+    });
+    if below || above {
+        let range = |(bound, exclusive): (f64, bool), strict: &str, loose: &str| {
+            format!("{} {bound}", if exclusive { strict } else { loose })
+        };
+        let mut limits = Vec::new();
+        if let Some(min) = min {
+            limits.push(range(min, ">", ">="));
+        }
+        if let Some(max) = max {
+            limits.push(range(max, "<", "<="));
+        }
+        return Err(Error::invalid(
+            field,
+            format!("{text} is out of range (must be {})", limits.join(" and ")),
+        ));
+    }
+    Ok(())
+}
+
 /// The body as JSON bytes.
 pub(crate) fn json_body<T: serde::Serialize>(body: &T) -> Result<Bytes, Error> {
     serde_json::to_vec(body)
@@ -181,6 +228,20 @@ mod tests {
         query.push("q", &"a b&c=d");
         query.push("limit", &5);
         assert_eq!(url, "http://h/x?q=a+b%26c%3Dd&limit=5");
+    }
+
+    #[test]
+    fn numeric_bounds_are_checked_inclusive_or_exclusive() {
+        let range = (Some((1.0, false)), Some((100.0, false)));
+        for ok in [1, 50, 100] {
+            assert!(check_bounds("limit", &ok, range.0, range.1).is_ok(), "{ok}");
+        }
+        for bad in [0, 101] {
+            let err = check_bounds("limit", &bad, range.0, range.1).expect_err("out");
+            assert!(err.to_string().contains(">= 1 and <= 100"), "{err}");
+        }
+        assert!(check_bounds("x", &0.5, Some((0.5, true)), None).is_err());
+        assert!(check_bounds("x", &0.6, Some((0.5, true)), None).is_ok());
     }
 
     #[test]
