@@ -17,8 +17,9 @@ const PAYLOADS: [&str; 4] = ["seed_000", "seed_003", "minimal", "large_300m_200t
 
 /// Target for generated / hand-written decode and encode time.
 const CODEC_TARGET: f64 = 1.10;
-/// Target for SDK / raw end to end.
-const E2E_TARGET: f64 = 1.05;
+/// Target for SDK / raw client instructions per call (issue 13: one lean
+/// call path; the wall-time target, 1.02, is printed by the bench binary).
+const INSTRUCTIONS_TARGET: f64 = 1.01;
 /// Calls in the two callgrind runs per case; the difference of their counts
 /// is the cost of `CALLGRIND_CALLS.1 - CALLGRIND_CALLS.0` calls, free of
 /// start-up and warm-up.
@@ -167,7 +168,7 @@ fn instruction_counts(root: &Path) -> Result<Vec<Ratio>, Failure> {
             measure: "end to end: client instructions per call (callgrind)".to_owned(),
             case: case.clone(),
             value: instructions,
-            target: Some(E2E_TARGET),
+            target: Some(INSTRUCTIONS_TARGET),
         });
         ratios.push(Ratio {
             measure: "end to end: client L1 cache misses per call (callgrind)".to_owned(),

@@ -291,7 +291,7 @@ fn main() {
                 );
                 let case = format!("{op_name}, {kind_name} server, concurrency {c}");
                 ratios.push(format!(
-                    "RATIO|end to end: wall time per call|{case}|{wall_ratio:.3}|1.05"
+                    "RATIO|end to end: wall time per call|{case}|{wall_ratio:.3}|1.02"
                 ));
                 ratios.push(format!(
                     "RATIO|end to end: client CPU per call|{case}|{cpu_ratio:.3}|-"
