@@ -21,8 +21,13 @@ struct Args {
 
     /// JSON file with the chats to serve: {"chats": [{"chat": {...}, "history": [...]}]}.
     /// Default: the built-in seed.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "chats")]
     seed: Option<PathBuf>,
+
+    /// Serve N generated chats instead (ids chat_gen_000000, chat_gen_000001, ...;
+    /// messages msg_gen_000000_1, ...), for bulk runs.
+    #[arg(long, value_name = "N")]
+    chats: Option<usize>,
 
     /// Bearer key the server accepts.
     #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
@@ -41,9 +46,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let seed = match &args.seed {
-        Some(path) => Seed::from_file(path).map_err(|err| format!("cannot load seed {err}"))?,
-        None => Seed::builtin(),
+    let seed = match (&args.seed, args.chats) {
+        (Some(path), _) => {
+            Seed::from_file(path).map_err(|err| format!("cannot load seed {err}"))?
+        }
+        (None, Some(n)) => Seed::generated(n),
+        (None, None) => Seed::builtin(),
     };
     let chat_ids: Vec<String> = seed.chats.iter().map(|c| c.chat.id.clone()).collect();
     let server = MockServer::builder()
@@ -70,12 +78,22 @@ async fn run(args: Args) -> Result<(), String> {
     } else {
         "API key from --api-key".to_owned()
     };
+    // Name a few chats, not thousands of generated ones.
+    const NAMED: usize = 5;
+    let mut named = chat_ids
+        .iter()
+        .take(NAMED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if chat_ids.len() > NAMED {
+        named.push_str(", ...");
+    }
     let _ = writeln!(
         stderr,
-        "Invent mock server on {} ({key}); {} chats: {}. Ctrl-C stops it.",
+        "Invent mock server on {} ({key}); {} chats: {named}. Ctrl-C stops it.",
         server.url(),
         chat_ids.len(),
-        chat_ids.join(", ")
     );
     drop(stderr);
 

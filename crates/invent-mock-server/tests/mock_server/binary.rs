@@ -121,6 +121,33 @@ async fn the_api_key_flag_sets_the_key() {
     assert!(!stderr.contains("sk_cli"), "the key was printed: {stderr}");
 }
 
+#[tokio::test]
+async fn the_chats_flag_serves_generated_chats() {
+    let (mut child, url) = spawn(&["--chats", "2500"]).await;
+    let http = reqwest::Client::new();
+    let response = http
+        .post(format!("{url}/chats/chat_gen_002499/fork"))
+        .bearer_auth(DEFAULT_API_KEY)
+        .json(&json!({"message_id": "msg_gen_002499_2"}))
+        .send()
+        .await
+        .unwrap();
+    let fork = check_response(Some("fork_chat"), response).await.chat();
+    assert_eq!(
+        fork.last_message.and_then(|m| m.id).as_deref(),
+        Some("msg_gen_002499_2")
+    );
+    child.kill().await.unwrap();
+    let mut stderr = String::new();
+    let mut pipe = child.stderr.take().unwrap();
+    tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr)
+        .await
+        .unwrap();
+    // A few ids, not 2,500.
+    assert!(stderr.contains("2500 chats: chat_gen_000000, "), "{stderr}");
+    assert!(stderr.len() < 400, "{stderr}");
+}
+
 /// Runs the binary to completion; returns (exit code, stderr).
 async fn run_failing(args: &[&str]) -> (Option<i32>, String) {
     let output = tokio::time::timeout(
