@@ -110,6 +110,7 @@ mod bounds;
 mod client;
 mod error;
 mod nullable;
+mod rate_limit;
 mod retry;
 mod timestamp;
 mod transport;

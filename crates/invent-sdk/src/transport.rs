@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use crate::error::{self, Error};
 use crate::generated;
+use crate::rate_limit::{self, RateLimiter};
 use crate::retry::{self, Idempotency, RetryPolicy};
 
 /// Client-wide settings, shared by every call.
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    /// Shared by every clone of the client; `None`: no client-side limit.
+    pub(crate) rate_limit: Option<Arc<RateLimiter>>,
 }
 
 impl fmt::Debug for Shared {
@@ -48,6 +51,7 @@ impl fmt::Debug for Shared {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -187,6 +191,7 @@ impl Transport {
                     std::mem::replace(&mut request, placeholder)
                 }
             };
+            rate_limit::acquire(self.shared.rate_limit.as_deref()).await;
             let started = Instant::now();
             let mut response = match http.execute(this_try).await {
                 Ok(response) => response,
