@@ -1,5 +1,7 @@
 //! The command line: every subcommand and flag, parsed by clap.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use invent_sdk::types::ChatStateStatus;
 use invent_sdk::Timestamp;
@@ -20,7 +22,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Print the full chat as JSON instead of a summary.
+    /// Print the full chat as JSON instead of a summary (bulk runs: one JSON
+    /// line per item).
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -42,18 +45,28 @@ pub enum Command {
 /// `invent chat ...`
 #[derive(Debug, Subcommand)]
 pub enum ChatCommand {
-    /// Update a chat's state; only the flags given change anything.
+    /// Update a chat's state, or many with --ids-from; only the flags given
+    /// change anything.
     State(StateArgs),
-    /// Fork a chat from a message into a new chat.
+    /// Fork a chat from a message into a new chat, or many with --from.
     Fork(ForkArgs),
 }
 
 /// `invent chat state`
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct StateArgs {
     /// The chat to update.
-    #[arg(value_name = "CHAT_ID")]
-    pub chat_id: String,
+    #[arg(
+        value_name = "CHAT_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub chat_id: Option<String>,
+
+    /// Apply the change to every chat id in FILE ("-": standard input), one
+    /// per line; blank lines and lines starting with # are skipped.
+    #[arg(long = "ids-from", id = "input", value_name = "FILE|-")]
+    pub ids_from: Option<String>,
 
     /// Open, snooze or close the chat.
     #[arg(long, value_enum)]
@@ -82,22 +95,72 @@ pub struct StateArgs {
     /// Customer satisfaction score.
     #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(i64).range(1..=5))]
     pub csat: Option<i64>,
+
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 /// `invent chat fork`
 #[derive(Debug, Args)]
 pub struct ForkArgs {
     /// The chat to fork.
-    #[arg(value_name = "CHAT_ID")]
-    pub chat_id: String,
+    #[arg(
+        value_name = "CHAT_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub chat_id: Option<String>,
 
     /// The message to fork from (it and everything before it are copied).
-    #[arg(long, value_name = "MESSAGE_ID")]
-    pub message: String,
+    #[arg(
+        long,
+        value_name = "MESSAGE_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub message: Option<String>,
 
     /// Title of the new chat.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "input")]
     pub title: Option<String>,
+
+    /// Fork every row of a CSV file ("-": standard input) with the header
+    /// chat_id,message_id,title (title optional).
+    #[arg(long = "from", id = "input", value_name = "FILE|-")]
+    pub from: Option<String>,
+
+    /// Send again the forks the journal lists as unknown (the server may
+    /// have created them: check first, or accept duplicates).
+    #[arg(long, requires = "journal", help_heading = "Bulk runs")]
+    pub retry_unknown: bool,
+
+    #[command(flatten)]
+    pub bulk: BulkArgs,
+}
+
+/// The options of a bulk run (`--ids-from`, `--from`).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Bulk runs")]
+pub struct BulkArgs {
+    /// How many items are in flight at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u16).range(1..=256),
+        requires = "input"
+    )]
+    pub concurrency: u16,
+
+    /// Requests per minute at most, retries included (the API allows 500 per
+    /// IP); 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = 480, requires = "input")]
+    pub rate_limit: u32,
+
+    /// Record each finished item in FILE (JSON lines, fsynced): a rerun with
+    /// the same file skips what is done and tries failures again.
+    #[arg(long, value_name = "FILE", requires = "input")]
+    pub journal: Option<PathBuf>,
 }
 
 /// `--state` values.
