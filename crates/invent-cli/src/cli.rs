@@ -142,25 +142,74 @@ pub struct ForkArgs {
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Bulk runs")]
 pub struct BulkArgs {
-    /// How many items are in flight at once.
+    // Options without defaults, so that `parse` can tell they were given:
+    // clap's `requires = "input"` is not enforced here, because the
+    // positional CHAT_ID conflicts with the input and clap then lets it be missing.
+    /// How many items are in flight at once [default: 8].
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 8,
-        value_parser = clap::value_parser!(u16).range(1..=256),
-        requires = "input"
+        value_parser = clap::value_parser!(u16).range(1..=256)
     )]
-    pub concurrency: u16,
+    pub concurrency: Option<u16>,
 
     /// Requests per minute at most, retries included (the API allows 500 per
-    /// IP); 0 turns the limit off.
-    #[arg(long, value_name = "N", default_value_t = 480, requires = "input")]
-    pub rate_limit: u32,
+    /// IP); 0 turns the limit off [default: 480].
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
 
     /// Record each finished item in FILE (JSON lines, fsynced): a rerun with
     /// the same file skips what is done and tries failures again.
-    #[arg(long, value_name = "FILE", requires = "input")]
+    #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+}
+
+/// Parses the command line; a usage error (including a bulk option without
+/// `--ids-from`/`--from`) prints clap's message and exits with 2.
+pub fn parse() -> Cli {
+    let cli = Cli::parse();
+    let stray = match &cli.command {
+        Command::Chat(ChatCommand::State(args)) if args.ids_from.is_none() => args.bulk.given(),
+        Command::Chat(ChatCommand::Fork(args)) if args.from.is_none() => args.bulk.given(),
+        _ => None,
+    };
+    if let Some(flag) = stray {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!("{flag} is for bulk runs: add --ids-from FILE (chat state) or --from FILE (chat fork)"),
+            )
+            .exit();
+    }
+    cli
+}
+
+impl BulkArgs {
+    /// The first bulk option given, if any.
+    fn given(&self) -> Option<&'static str> {
+        if self.concurrency.is_some() {
+            Some("--concurrency")
+        } else if self.rate_limit.is_some() {
+            Some("--rate-limit")
+        } else if self.journal.is_some() {
+            Some("--journal")
+        } else {
+            None
+        }
+    }
+
+    /// `--concurrency`, or its default.
+    pub fn concurrency(&self) -> usize {
+        usize::from(self.concurrency.unwrap_or(8))
+    }
+
+    /// `--rate-limit` per minute (0: off), or its default: just under the
+    /// API's 500 a minute, leaving room for clock differences and for other
+    /// clients on the same IP.
+    pub fn rate_limit(&self) -> u32 {
+        self.rate_limit.unwrap_or(480)
+    }
 }
 
 /// `--state` values.

@@ -12,13 +12,12 @@ mod render;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use invent_sdk::{ApiResponse, Client, ClientBuilder};
 
 use crate::cli::{ChatCommand, Cli, Command, StateArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

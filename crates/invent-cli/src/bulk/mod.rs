@@ -162,8 +162,8 @@ fn prepare(job: &Job<'_>) -> Result<(Client, Plan), Usage> {
     };
 
     let mut builder = crate::client_builder(job.base_url).map_err(|m| Usage(1, m))?;
-    if job.options.rate_limit > 0 {
-        builder = builder.rate_limit(job.options.rate_limit, Duration::from_secs(60));
+    if job.options.rate_limit() > 0 {
+        builder = builder.rate_limit(job.options.rate_limit(), Duration::from_secs(60));
     }
     let client = builder.build().map_err(|e| Usage(1, e.to_string()))?;
 
@@ -246,8 +246,8 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
         unknown: unknown.len(),
         ..Counts::default()
     };
-    let concurrency = usize::from(job.options.concurrency);
-    let limit = match job.options.rate_limit {
+    let concurrency = job.options.concurrency();
+    let limit = match job.options.rate_limit() {
         0 => "no rate limit".to_owned(),
         n => format!("at most {n} requests/minute"),
     };
