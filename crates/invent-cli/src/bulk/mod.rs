@@ -346,7 +346,8 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
     }
 
     progress.finish();
-    let summary = progress::summary(&counts, progress.elapsed(), &unknown, interrupted);
+    let not_started = interrupted.then(|| pending.len());
+    let summary = progress::summary(&counts, progress.elapsed(), &unknown, not_started);
     if job.json {
         eprint!("{summary}");
     } else {

@@ -122,8 +122,14 @@ fn plain_line(counts: &Counts, total: usize, elapsed: Duration) -> String {
 }
 
 /// The summary at the end of a run; `unknown` lists the forks a person
-/// should check (the first few, the journal has them all).
-pub fn summary(counts: &Counts, elapsed: Duration, unknown: &[Item], interrupted: bool) -> String {
+/// should check (the first few, the journal has them all); `not_started` is
+/// set when Ctrl-C stopped the run, with the number of items it never started.
+pub fn summary(
+    counts: &Counts,
+    elapsed: Duration,
+    unknown: &[Item],
+    not_started: Option<usize>,
+) -> String {
     let minutes = elapsed.as_secs_f64() / 60.0;
     let per_minute = if minutes > 0.0 {
         counts.requests as f64 / minutes
@@ -131,8 +137,11 @@ pub fn summary(counts: &Counts, elapsed: Duration, unknown: &[Item], interrupted
         0.0
     };
     let mut out = String::new();
-    if interrupted {
-        out.push_str("interrupted: no new items were started\n");
+    if let Some(n) = not_started {
+        let _ = writeln!(
+            out,
+            "interrupted: {n} item(s) not started (a rerun does them)"
+        );
     }
     let _ = writeln!(
         out,
@@ -212,10 +221,10 @@ mod tests {
             message_id: Some("msg_1".to_owned()),
             title: None,
         };
-        let text = summary(&counts, Duration::from_secs(30), &[fork], true);
+        let text = summary(&counts, Duration::from_secs(30), &[fork], Some(7));
         assert_eq!(
             text,
-            "interrupted: no new items were started\n\
+            "interrupted: 7 item(s) not started (a rerun does them)\n\
              done 3, failed 1, skipped 4, unknown 1; elapsed 30.0s, 6 requests (12 requests/minute)\n\
              outcome unknown (the server may have created these forks; check, then rerun with --retry-unknown to send them again):\n  \
              chat_1 from msg_1\n"
