@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 the call failed (the error is one line on
 //! stderr, with status and request id for API errors), 2 bad usage; bulk
-//! runs (see [`bulk`]) also 130 when interrupted.
+//! runs (`src/bulk/`) also 130 when interrupted.
 
 mod bulk;
 mod cli;

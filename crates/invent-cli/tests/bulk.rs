@@ -133,7 +133,9 @@ async fn two_thousand_chats_close_within_the_rate_limit() {
     const CHATS: usize = 2000;
     const PER_MINUTE: usize = 30_000;
     // One fault in 20 requests, alternating 429 (Retry-After: 0) and 503; the
-    // rest pass (a zero delay), so faults are spread over the whole run.
+    // rest pass (a zero delay), so faults are spread over the whole run. A
+    // retry may meet the next fault; bulk state changes retry 5 times, so no
+    // chat runs out of retries (that would take six faults in a row).
     let faults = (0..CHATS).map(|i| match i % 40 {
         7 => Fault::rate_limited(0),
         27 => Fault::status(503),

@@ -238,6 +238,8 @@ async fn the_rate_limit_covers_every_attempt_of_every_clone() {
         .api_key(server.api_key())
         .base_url(server.url())
         .rate_limit(20, PER)
+        // Enough that one call meeting all four 429s still succeeds.
+        .max_retries(4)
         .build()
         .expect("client");
     let (chat_id, _) = first_chat(&server);
