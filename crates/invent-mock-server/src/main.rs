@@ -66,6 +66,17 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|err| err.to_string())?;
 
     // A closed stdout is the caller's choice, not a reason to panic.
+    // `ctrl_c()` installs its handler when first polled: poll it before
+    // saying the server is up, so that a Ctrl-C sent right after the banner
+    // stops the server cleanly instead of killing the process.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let early = tokio::select! {
+        biased;
+        result = &mut ctrl_c => Some(result),
+        () = std::future::ready(()) => None,
+    };
+
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server.url())
         .and_then(|()| stdout.flush())
@@ -97,9 +108,11 @@ async fn run(args: Args) -> Result<(), String> {
     );
     drop(stderr);
 
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|err| format!("cannot wait for Ctrl-C: {err}"))?;
+    let stopped = match early {
+        Some(result) => result,
+        None => ctrl_c.await,
+    };
+    stopped.map_err(|err| format!("cannot wait for Ctrl-C: {err}"))?;
     server.shutdown().await;
     Ok(())
 }
