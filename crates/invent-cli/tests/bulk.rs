@@ -126,6 +126,47 @@ fn closed(server: &MockServer, id: &str) -> bool {
     server.chat(id).and_then(|c| c.state).and_then(|s| s.state) == Some(ChatStateStatus::Closed)
 }
 
+/// One test's world: a server of `chats` generated chats with `faults`
+/// queued, a file of their ids, and where the journal goes.
+struct Bulk {
+    server: MockServer,
+    ids: String,
+    journal: PathBuf,
+}
+
+impl Bulk {
+    async fn new(test: &str, chats: usize, faults: impl IntoIterator<Item = Fault>) -> Bulk {
+        let server = MockServer::builder()
+            .generated_chats(chats)
+            .faults(faults)
+            .start()
+            .await
+            .unwrap();
+        let dir = scratch(test);
+        Bulk {
+            server,
+            ids: ids_file(&dir, chats),
+            journal: dir.join("journal.jsonl"),
+        }
+    }
+
+    /// `invent chat state --ids-from <ids> --state closed --journal <journal>` and `extra`.
+    fn close_all(&self, extra: &[&str]) -> Command {
+        let mut args = vec![
+            "chat",
+            "state",
+            "--ids-from",
+            &self.ids,
+            "--state",
+            "closed",
+            "--journal",
+            self.journal.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        invent(&self.server, &args)
+    }
+}
+
 /// 2,000 chats at concurrency 32 through 429s and 503s: each closed, each
 /// once in the journal, and never more requests in a window than the limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,40 +182,16 @@ async fn two_thousand_chats_close_within_the_rate_limit() {
         27 => Fault::status(503),
         _ => Fault::delay(Duration::ZERO),
     });
-    let server = MockServer::builder()
-        .generated_chats(CHATS)
-        .faults(faults)
-        .start()
-        .await
-        .unwrap();
-    let dir = scratch("two-thousand");
-    let ids = ids_file(&dir, CHATS);
-    let journal_path = dir.join("journal.jsonl");
-    let out = run(invent(
-        &server,
-        &[
-            "chat",
-            "state",
-            "--ids-from",
-            &ids,
-            "--state",
-            "closed",
-            "--concurrency",
-            "32",
-            "--rate-limit",
-            &PER_MINUTE.to_string(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-            "--json",
-        ],
-    ))
-    .await;
+    let bulk = Bulk::new("two-thousand", CHATS, faults).await;
+    let (server, journal_path) = (&bulk.server, &bulk.journal);
+    let rate = PER_MINUTE.to_string();
+    let out = run(bulk.close_all(&["--concurrency", "32", "--rate-limit", &rate, "--json"])).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     for i in 0..CHATS {
-        assert!(closed(&server, &Seed::generated_chat_id(i)), "chat {i}");
+        assert!(closed(server, &Seed::generated_chat_id(i)), "chat {i}");
     }
-    let entries = journal(&journal_path);
+    let entries = journal(journal_path);
     let done = with_outcome(&entries, "done");
     assert_eq!(entries.len(), CHATS, "one entry per chat, nothing else");
     assert_eq!(done.iter().collect::<HashSet<_>>().len(), CHATS);
@@ -208,38 +225,18 @@ async fn two_thousand_chats_close_within_the_rate_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_state_run_resumes_without_resending_what_finished() {
     const CHATS: usize = 300;
-    let server = MockServer::builder()
-        .generated_chats(CHATS)
-        .start()
-        .await
-        .unwrap();
-    let dir = scratch("killed-state");
-    let ids = ids_file(&dir, CHATS);
-    let journal_path = dir.join("journal.jsonl");
+    let bulk = Bulk::new("killed-state", CHATS, []).await;
+    let (server, journal_path) = (&bulk.server, &bulk.journal);
     let args = |rate: &'static str| {
-        let mut cmd = invent(
-            &server,
-            &[
-                "chat",
-                "state",
-                "--ids-from",
-                &ids,
-                "--state",
-                "closed",
-                "--rate-limit",
-                rate,
-                "--journal",
-                journal_path.to_str().unwrap(),
-            ],
-        );
+        let mut cmd = bulk.close_all(&["--rate-limit", rate]);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         cmd
     };
     // 50 a second: the kill lands around the third second.
     let child = args("3000").spawn().unwrap();
     kill_after(child, journal_path.clone(), 100).await;
-    let before = requests_per_chat(&server);
-    let finished_first: Vec<String> = with_outcome(&journal(&journal_path), "done")
+    let before = requests_per_chat(server);
+    let finished_first: Vec<String> = with_outcome(&journal(journal_path), "done")
         .into_iter()
         .map(str::to_owned)
         .collect();
@@ -247,16 +244,16 @@ async fn a_killed_state_run_resumes_without_resending_what_finished() {
 
     let out = run(args("0")).await;
     assert_eq!(out.status.code(), Some(0));
-    let after = requests_per_chat(&server);
+    let after = requests_per_chat(server);
     for id in &finished_first {
         assert_eq!(after.get(id), before.get(id), "{id} was sent again");
     }
-    let entries = journal(&journal_path);
+    let entries = journal(journal_path);
     let done = with_outcome(&entries, "done");
     assert_eq!(done.len(), CHATS, "each chat done once across both runs");
     assert_eq!(done.iter().collect::<HashSet<_>>().len(), CHATS);
     for i in 0..CHATS {
-        assert!(closed(&server, &Seed::generated_chat_id(i)), "chat {i}");
+        assert!(closed(server, &Seed::generated_chat_id(i)), "chat {i}");
     }
 }
 
@@ -361,31 +358,9 @@ async fn a_killed_fork_run_never_forks_a_row_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_finishes_what_is_in_flight_and_exits_130() {
     const CHATS: usize = 200;
-    let server = MockServer::builder()
-        .generated_chats(CHATS)
-        .start()
-        .await
-        .unwrap();
-    let dir = scratch("ctrl-c");
-    let ids = ids_file(&dir, CHATS);
-    let journal_path = dir.join("journal.jsonl");
-    let child = invent(
-        &server,
-        &[
-            "chat",
-            "state",
-            "--ids-from",
-            &ids,
-            "--state",
-            "closed",
-            "--rate-limit",
-            "1200",
-            "--journal",
-            journal_path.to_str().unwrap(),
-        ],
-    )
-    .spawn()
-    .unwrap();
+    let bulk = Bulk::new("ctrl-c", CHATS, []).await;
+    let (server, journal_path) = (&bulk.server, &bulk.journal);
+    let child = bulk.close_all(&["--rate-limit", "1200"]).spawn().unwrap();
     let path = journal_path.clone();
     let out = tokio::task::spawn_blocking(move || {
         let start = Instant::now();
@@ -408,7 +383,7 @@ async fn ctrl_c_finishes_what_is_in_flight_and_exits_130() {
         "{}",
         text(&out.stdout)
     );
-    let entries = journal(&journal_path);
+    let entries = journal(journal_path);
     let done = with_outcome(&entries, "done");
     assert!(done.len() < CHATS);
     // Everything that reached the server finished and was journalled.

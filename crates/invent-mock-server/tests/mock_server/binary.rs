@@ -112,11 +112,7 @@ async fn the_api_key_flag_sets_the_key() {
     }
     child.kill().await.unwrap();
     // A key of one's own is never echoed (the default one is documented).
-    let mut stderr = String::new();
-    let mut pipe = child.stderr.take().unwrap();
-    tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr)
-        .await
-        .unwrap();
+    let stderr = all_of_stderr(&mut child).await;
     assert!(stderr.contains("API key from --api-key"), "{stderr}");
     assert!(!stderr.contains("sk_cli"), "the key was printed: {stderr}");
 }
@@ -138,14 +134,20 @@ async fn the_chats_flag_serves_generated_chats() {
         Some("msg_gen_002499_2")
     );
     child.kill().await.unwrap();
+    let stderr = all_of_stderr(&mut child).await;
+    // A few ids, not 2,500.
+    assert!(stderr.contains("2500 chats: chat_gen_000000, "), "{stderr}");
+    assert!(stderr.len() < 400, "{stderr}");
+}
+
+/// What the (killed) binary wrote on stderr.
+async fn all_of_stderr(child: &mut Child) -> String {
     let mut stderr = String::new();
     let mut pipe = child.stderr.take().unwrap();
     tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr)
         .await
         .unwrap();
-    // A few ids, not 2,500.
-    assert!(stderr.contains("2500 chats: chat_gen_000000, "), "{stderr}");
-    assert!(stderr.len() < 400, "{stderr}");
+    stderr
 }
 
 /// Runs the binary to completion; returns (exit code, stderr).
