@@ -6,14 +6,15 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
-//! - `bench [--build-cost]`: the benchmarks of `crates/invent-bench`, ending
-//!   with one table of ratios; or the build-cost figures.
+//! - `bench [--build-cost | --bulk]`: the benchmarks of `crates/invent-bench`,
+//!   ending with one table of ratios; or the build-cost figures; or bulk runs
+//!   against loops of single calls.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
 
 use std::process::ExitCode;
 
-use xtask::{bench, codegen, conformance, semver, spec_diff};
+use xtask::{bench, bench_bulk, codegen, conformance, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -31,7 +32,9 @@ tasks:
   bench                    run crates/invent-bench and print its tables, then one table of
                            ratios (generated SDK / hand-written)
   bench --build-cost       time a clean build of invent-sdk in a scratch clone under the temp
-                           dir, then its rebuild after a one-field spec edit (slow)";
+                           dir, then its rebuild after a one-field spec edit (slow)
+  bench --bulk             time `invent chat state --ids-from` against loops of single calls
+                           (release builds, the mock server binary, rate limit off)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         ["conformance"] => conformance::run(),
         ["bench"] => bench::run(bench::Task::Run),
         ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost),
+        ["bench", "--bulk"] => bench_bulk::run(),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),

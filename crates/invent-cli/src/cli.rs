@@ -1,5 +1,7 @@
 //! The command line: every subcommand and flag, parsed by clap.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use invent_sdk::types::ChatStateStatus;
 use invent_sdk::Timestamp;
@@ -20,7 +22,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Print the full chat as JSON instead of a summary.
+    /// Print the full chat as JSON instead of a summary (bulk runs: one JSON
+    /// line per item).
     #[arg(long, global = true)]
     pub json: bool,
 
@@ -44,18 +47,28 @@ pub enum Command {
 /// `invent chat ...`
 #[derive(Debug, Subcommand)]
 pub enum ChatCommand {
-    /// Update a chat's state; only the flags given change anything.
+    /// Update a chat's state, or many with --ids-from; only the flags given
+    /// change anything.
     State(StateArgs),
-    /// Fork a chat from a message into a new chat.
+    /// Fork a chat from a message into a new chat, or many with --from.
     Fork(ForkArgs),
 }
 
 /// `invent chat state`
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct StateArgs {
     /// The chat to update.
-    #[arg(value_name = "CHAT_ID")]
-    pub chat_id: String,
+    #[arg(
+        value_name = "CHAT_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub chat_id: Option<String>,
+
+    /// Apply the change to every chat id in FILE ("-": standard input), one
+    /// per line; blank lines and lines starting with # are skipped.
+    #[arg(long = "ids-from", id = "input", value_name = "FILE|-")]
+    pub ids_from: Option<String>,
 
     /// Open, snooze or close the chat.
     #[arg(long, value_enum)]
@@ -84,22 +97,121 @@ pub struct StateArgs {
     /// Customer satisfaction score.
     #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(i64).range(1..=5))]
     pub csat: Option<i64>,
+
+    #[command(flatten)]
+    pub bulk: BulkArgs,
 }
 
 /// `invent chat fork`
 #[derive(Debug, Args)]
 pub struct ForkArgs {
     /// The chat to fork.
-    #[arg(value_name = "CHAT_ID")]
-    pub chat_id: String,
+    #[arg(
+        value_name = "CHAT_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub chat_id: Option<String>,
 
     /// The message to fork from (it and everything before it are copied).
-    #[arg(long, value_name = "MESSAGE_ID")]
-    pub message: String,
+    #[arg(
+        long,
+        value_name = "MESSAGE_ID",
+        required_unless_present = "input",
+        conflicts_with = "input"
+    )]
+    pub message: Option<String>,
 
     /// Title of the new chat.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "input")]
     pub title: Option<String>,
+
+    /// Fork every row of a CSV file ("-": standard input) with the header
+    /// chat_id,message_id,title (title optional).
+    #[arg(long = "from", id = "input", value_name = "FILE|-")]
+    pub from: Option<String>,
+
+    /// Send again the forks the journal lists as unknown (the server may
+    /// have created them: check first, or accept duplicates).
+    #[arg(long, requires = "journal", help_heading = "Bulk runs")]
+    pub retry_unknown: bool,
+
+    #[command(flatten)]
+    pub bulk: BulkArgs,
+}
+
+/// The options of a bulk run (`--ids-from`, `--from`).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Bulk runs")]
+pub struct BulkArgs {
+    // Options without defaults, so that `parse` can tell they were given:
+    // clap's `requires = "input"` is not enforced here, because the
+    // positional CHAT_ID conflicts with the input and clap then lets it be missing.
+    /// How many items are in flight at once [default: 8].
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=256)
+    )]
+    pub concurrency: Option<u16>,
+
+    /// Requests per minute at most, retries included (the API allows 500 per
+    /// IP); 0 turns the limit off [default: 480].
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+
+    /// Record each finished item in FILE (JSON lines, fsynced): a rerun with
+    /// the same file skips what is done and tries failures again.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+}
+
+/// Parses the command line; a usage error (including a bulk option without
+/// `--ids-from`/`--from`) prints clap's message and exits with 2.
+pub fn parse() -> Cli {
+    let cli = Cli::parse();
+    let stray = match &cli.command {
+        Command::Chat(ChatCommand::State(args)) if args.ids_from.is_none() => args.bulk.given(),
+        Command::Chat(ChatCommand::Fork(args)) if args.from.is_none() => args.bulk.given(),
+        _ => None,
+    };
+    if let Some(flag) = stray {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!("{flag} is for bulk runs: add --ids-from FILE (chat state) or --from FILE (chat fork)"),
+            )
+            .exit();
+    }
+    cli
+}
+
+impl BulkArgs {
+    /// The first bulk option given, if any.
+    fn given(&self) -> Option<&'static str> {
+        if self.concurrency.is_some() {
+            Some("--concurrency")
+        } else if self.rate_limit.is_some() {
+            Some("--rate-limit")
+        } else if self.journal.is_some() {
+            Some("--journal")
+        } else {
+            None
+        }
+    }
+
+    /// `--concurrency`, or its default.
+    pub fn concurrency(&self) -> usize {
+        usize::from(self.concurrency.unwrap_or(8))
+    }
+
+    /// `--rate-limit` per minute (0: off), or its default: just under the
+    /// API's 500 a minute, leaving room for clock differences and for other
+    /// clients on the same IP.
+    pub fn rate_limit(&self) -> u32 {
+        self.rate_limit.unwrap_or(480)
+    }
 }
 
 /// `--state` values.

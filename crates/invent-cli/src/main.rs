@@ -2,9 +2,11 @@
 //!
 //! Exit codes: 0 success, 1 the call failed (the error is one line on
 //! stderr, with status and request id for API errors), 2 bad usage (for
-//! `invent api`, also input the spec rejects: nothing was sent).
+//! `invent api`, also input the spec rejects: nothing was sent); bulk runs
+//! (`src/bulk/`) also 130 when interrupted.
 
 mod api;
+mod bulk;
 mod cli;
 mod demo;
 mod render;
@@ -12,14 +14,13 @@ mod render;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use invent_sdk::types::ChatStateStatus;
 use invent_sdk::{ApiResponse, Client, ClientBuilder};
 
-use crate::cli::{ChatCommand, Cli, Command, ForkArgs, StateArgs};
+use crate::cli::{ChatCommand, Cli, Command, StateArgs};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -28,6 +29,9 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("could not start the async runtime: {e}")),
     };
+    if let Some(job) = bulk::Job::from_cli(&cli) {
+        return runtime.block_on(bulk::run(job));
+    }
     if let Command::Api(args) = &cli.command {
         let base_url = cli.base_url.as_deref();
         return match runtime.block_on(api::run(args, || client(base_url), &mut Output::stdout())) {
@@ -57,9 +61,17 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Api(_) => Err("internal: `api` reached the chat runner".to_owned()),
         Command::Chat(command) => {
             let client = client(cli.base_url.as_deref())?;
+            // Without --ids-from/--from, clap requires the ids.
             let response = match command {
-                ChatCommand::State(args) => update_state(&client, args).await,
-                ChatCommand::Fork(args) => fork(&client, args).await,
+                ChatCommand::State(args) => {
+                    let chat_id = args.chat_id.as_deref().unwrap_or_default();
+                    update_state(&client, chat_id, args).await
+                }
+                ChatCommand::Fork(args) => {
+                    let chat_id = args.chat_id.as_deref().unwrap_or_default();
+                    let message_id = args.message.as_deref().unwrap_or_default();
+                    fork(&client, chat_id, message_id, args.title.as_deref()).await
+                }
             }
             .map_err(|e| with_causes(&e))?;
             print_chat(&mut Output::stdout(), &response, cli.json)
@@ -85,18 +97,25 @@ pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
 }
 
 fn client(base_url: Option<&str>) -> Result<Client, String> {
+    client_builder(base_url)?.build().map_err(|e| e.to_string())
+}
+
+/// The environment's settings, and `--base-url`.
+fn client_builder(base_url: Option<&str>) -> Result<ClientBuilder, String> {
     let mut builder = ClientBuilder::from_env().map_err(|e| e.to_string())?;
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
-    builder.build().map_err(|e| e.to_string())
+    Ok(builder)
 }
 
+/// Applies the change the flags describe to one chat (also per chat of a bulk run).
 async fn update_state(
     client: &Client,
+    chat_id: &str,
     args: &StateArgs,
 ) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
-    let mut call = client.update_chat_state(args.chat_id.as_str());
+    let mut call = client.update_chat_state(chat_id);
     if let Some(state) = args.state {
         call = call.state(ChatStateStatus::from(state));
     }
@@ -121,15 +140,17 @@ async fn update_state(
     call.send().await
 }
 
+/// Forks one chat with the SDK's default retries: never again where the
+/// server may already have created the fork.
 async fn fork(
     client: &Client,
-    args: &ForkArgs,
+    chat_id: &str,
+    message_id: &str,
+    title: Option<&str>,
 ) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
-    let mut call = client
-        .fork_chat(args.chat_id.as_str())
-        .message_id(args.message.as_str());
-    if let Some(title) = &args.title {
-        call = call.title(title.as_str());
+    let mut call = client.fork_chat(chat_id).message_id(message_id);
+    if let Some(title) = title {
+        call = call.title(title);
     }
     call.send().await
 }

@@ -126,6 +126,7 @@ impl Shared {
                 })
                 .collect(),
             body: body.to_vec(),
+            received_at: std::time::Instant::now(),
         });
         (seq, request_id)
     }

@@ -21,8 +21,13 @@ struct Args {
 
     /// JSON file with the chats to serve: {"chats": [{"chat": {...}, "history": [...]}]}.
     /// Default: the built-in seed.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "chats")]
     seed: Option<PathBuf>,
+
+    /// Serve N generated chats instead (ids chat_gen_000000, chat_gen_000001, ...;
+    /// messages msg_gen_000000_1, ...), for bulk runs.
+    #[arg(long, value_name = "N")]
+    chats: Option<usize>,
 
     /// Bearer key the server accepts.
     #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
@@ -41,9 +46,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let seed = match &args.seed {
-        Some(path) => Seed::from_file(path).map_err(|err| format!("cannot load seed {err}"))?,
-        None => Seed::builtin(),
+    let seed = match (&args.seed, args.chats) {
+        (Some(path), _) => {
+            Seed::from_file(path).map_err(|err| format!("cannot load seed {err}"))?
+        }
+        (None, Some(n)) => Seed::generated(n),
+        (None, None) => Seed::builtin(),
     };
     let chat_ids: Vec<String> = seed.chats.iter().map(|c| c.chat.id.clone()).collect();
     let server = MockServer::builder()
@@ -58,6 +66,17 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|err| err.to_string())?;
 
     // A closed stdout is the caller's choice, not a reason to panic.
+    // `ctrl_c()` installs its handler when first polled: poll it before
+    // saying the server is up, so that a Ctrl-C sent right after the banner
+    // stops the server cleanly instead of killing the process.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let early = tokio::select! {
+        biased;
+        result = &mut ctrl_c => Some(result),
+        () = std::future::ready(()) => None,
+    };
+
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", server.url())
         .and_then(|()| stdout.flush())
@@ -70,18 +89,30 @@ async fn run(args: Args) -> Result<(), String> {
     } else {
         "API key from --api-key".to_owned()
     };
+    // Name a few chats, not thousands of generated ones.
+    const NAMED: usize = 5;
+    let mut named = chat_ids
+        .iter()
+        .take(NAMED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if chat_ids.len() > NAMED {
+        named.push_str(", ...");
+    }
     let _ = writeln!(
         stderr,
-        "Invent mock server on {} ({key}); {} chats: {}. Ctrl-C stops it.",
+        "Invent mock server on {} ({key}); {} chats: {named}. Ctrl-C stops it.",
         server.url(),
         chat_ids.len(),
-        chat_ids.join(", ")
     );
     drop(stderr);
 
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|err| format!("cannot wait for Ctrl-C: {err}"))?;
+    let stopped = match early {
+        Some(result) => result,
+        None => ctrl_c.await,
+    };
+    stopped.map_err(|err| format!("cannot wait for Ctrl-C: {err}"))?;
     server.shutdown().await;
     Ok(())
 }

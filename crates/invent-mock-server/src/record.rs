@@ -2,6 +2,7 @@
 //! that assert on the requests a client sent.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use crate::fault::Operation;
 
@@ -28,6 +29,9 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// When the server received it (its body read), on the monotonic clock:
+    /// for tests of request rates and spacing.
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -150,6 +154,22 @@ impl RequestLog {
         self.counts
     }
 
+    /// The most kept requests received within any window of length `window`
+    /// (from a request's arrival, the window's end excluded).
+    pub(crate) fn max_in_window(&self, window: Duration) -> usize {
+        let mut times: Vec<Instant> = self.kept.iter().map(|r| r.received_at).collect();
+        times.sort_unstable();
+        let mut best = 0;
+        let mut end = 0;
+        for (start, &from) in times.iter().enumerate() {
+            while end < times.len() && times[end].duration_since(from) < window {
+                end += 1;
+            }
+            best = best.max(end - start);
+        }
+        best
+    }
+
     pub(crate) fn kept(&self) -> Vec<RecordedRequest> {
         self.kept.iter().cloned().collect()
     }
@@ -167,6 +187,7 @@ mod tests {
             path: path.to_owned(),
             headers: Vec::new(),
             body: Vec::new(),
+            received_at: Instant::now(),
         }
     }
 
@@ -206,6 +227,21 @@ mod tests {
         assert_eq!(log.counts().update_chat_state, 1);
         assert_eq!(log.counts().other, 0);
         assert_eq!(log.kept()[0].operation, Some(Operation::UpdateChatState));
+    }
+
+    #[test]
+    fn the_busiest_window_is_found() {
+        let mut log = RequestLog::new(10);
+        let start = Instant::now();
+        for millis in [0, 10, 20, 100, 105, 110, 115, 300] {
+            let mut r = request("/");
+            r.received_at = start + Duration::from_millis(millis);
+            log.push(r);
+        }
+        assert_eq!(log.max_in_window(Duration::from_millis(20)), 4); // 100..=115
+        assert_eq!(log.max_in_window(Duration::from_millis(10)), 2); // end excluded
+        assert_eq!(log.max_in_window(Duration::from_secs(1)), 8);
+        assert_eq!(RequestLog::new(3).max_in_window(Duration::from_secs(1)), 0);
     }
 
     #[test]

@@ -89,6 +89,53 @@ impl Seed {
         Seed::from_json(BUILTIN).expect("the built-in seed.json is valid")
     }
 
+    /// `n` chats for bulk and load runs, made from the built-in ones in turn:
+    /// chat `i` (from 0) has id [`Seed::generated_chat_id`]`(i)`, e.g.
+    /// `chat_gen_000042`, the built-in chat's title with ` #i` appended, and
+    /// its whole history with message ids `msg_gen_000042_1`, `_2`, … (oldest
+    /// first), so it can be patched and forked from any of its messages.
+    ///
+    /// ```
+    /// use invent_mock_server::Seed;
+    ///
+    /// let seed = Seed::generated(2000);
+    /// assert_eq!(seed.chats.len(), 2000);
+    /// assert_eq!(seed.chats[42].chat.id, Seed::generated_chat_id(42));
+    /// assert_eq!(seed.chats[42].history[0].id.as_deref(), Some("msg_gen_000042_1"));
+    /// ```
+    pub fn generated(n: usize) -> Seed {
+        let templates = Seed::builtin().chats;
+        let chats = (0..n)
+            .zip(templates.iter().cycle())
+            .map(|(i, template)| {
+                let mut chat = template.chat.clone();
+                chat.id = Seed::generated_chat_id(i);
+                chat.title = Some(match &chat.title {
+                    Some(title) => format!("{title} #{i}"),
+                    None => format!("Generated chat #{i}"),
+                });
+                let history = template
+                    .history
+                    .iter()
+                    .enumerate()
+                    .map(|(j, message)| {
+                        let mut message = message.clone();
+                        message.id = Some(format!("msg_gen_{i:06}_{}", j + 1));
+                        message
+                    })
+                    .collect();
+                SeedChat { chat, history }
+            })
+            .collect();
+        Seed { chats }
+    }
+
+    /// The id of chat `i` (from 0) of [`Seed::generated`]: `chat_gen_` and `i`
+    /// with at least six digits.
+    pub fn generated_chat_id(i: usize) -> String {
+        format!("chat_gen_{i:06}")
+    }
+
     /// A seed with no chats.
     pub fn empty() -> Seed {
         Seed::default()
@@ -192,6 +239,21 @@ mod tests {
         );
         let err = Seed::from_json("{\"chats\": []} x").expect_err("trailing");
         assert!(err.to_string().starts_with("trailing data"), "{err}");
+    }
+
+    #[test]
+    fn generated_chats_are_unique_and_forkable() {
+        let seed = Seed::generated(7);
+        seed.check().expect("unique ids");
+        for (i, entry) in seed.chats.iter().enumerate() {
+            assert_eq!(entry.chat.id, format!("chat_gen_{i:06}"));
+            assert!(entry.history.len() >= 4, "{}", entry.chat.id);
+            assert!(entry.history.iter().all(|m| m
+                .id
+                .as_deref()
+                .is_some_and(|id| id.starts_with(&format!("msg_gen_{i:06}_")))));
+        }
+        assert!(Seed::generated(0).chats.is_empty());
     }
 
     #[test]

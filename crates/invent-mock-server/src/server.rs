@@ -144,6 +144,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Serves `n` generated chats instead of the seed (see [`Seed::generated`]):
+    /// for bulk and load runs.
+    pub fn generated_chats(self, n: usize) -> Self {
+        self.seed(Seed::generated(n))
+    }
+
     /// Queues a fault (see [`Fault`]); faults apply in the order queued.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
@@ -275,6 +281,13 @@ impl MockServer {
     /// newest [`MockServerBuilder::max_recorded_requests`] (10,000 by default).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).kept()
+    }
+
+    /// The most requests received within any window of length `window`,
+    /// among those [`requests`](Self::requests) keeps: for tests of a client's
+    /// rate limit.
+    pub fn max_requests_in_window(&self, window: Duration) -> usize {
+        lock(&self.shared.log).max_in_window(window)
     }
 
     /// A snapshot of every stored chat, as the API would return it: seeded

@@ -1,5 +1,7 @@
 //! The in-memory chat store and the two operations' semantics on it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Months, SubsecRound, Utc};
 use invent_sdk::types::{
     Chat, ChatMember, ChatMessage, ChatState, ChatStateStatus, ChatStatus, ChatVisibility,
@@ -22,6 +24,9 @@ struct StoredChat {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     chats: Vec<StoredChat>,
+    /// Position in `chats` by id: bulk runs serve thousands of chats, and a
+    /// scan per request made the server, not the client, what they measured.
+    index: HashMap<String, usize>,
 }
 
 impl Store {
@@ -39,21 +44,27 @@ impl Store {
                 chat.last_message = history.last().cloned();
                 StoredChat { chat, history }
             })
+            .collect::<Vec<StoredChat>>();
+        // Seeds are checked for duplicate ids before a store is made.
+        let index = chats
+            .iter()
+            .enumerate()
+            .map(|(i, stored)| (stored.chat.id.clone(), i))
             .collect();
-        Store { chats }
+        Store { chats, index }
     }
 
     fn find(&self, chat_id: &str) -> Result<&StoredChat, ApiError> {
-        self.chats
-            .iter()
-            .find(|stored| stored.chat.id == chat_id)
+        self.index
+            .get(chat_id)
+            .and_then(|&i| self.chats.get(i))
             .ok_or_else(|| chat_not_found(chat_id))
     }
 
     fn find_mut(&mut self, chat_id: &str) -> Result<&mut StoredChat, ApiError> {
-        self.chats
-            .iter_mut()
-            .find(|stored| stored.chat.id == chat_id)
+        self.index
+            .get(chat_id)
+            .and_then(|&i| self.chats.get_mut(i))
             .ok_or_else(|| chat_not_found(chat_id))
     }
 
@@ -161,6 +172,7 @@ impl Store {
             .last_message(history.last().cloned())
             .try_into()
             .map_err(|e| ApiError::internal(format!("building the fork: {e}")))?;
+        self.index.insert(chat.id.clone(), self.chats.len());
         self.chats.push(StoredChat {
             chat: chat.clone(),
             history,

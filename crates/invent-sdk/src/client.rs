@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::Error;
 use crate::operation::Operation;
+use crate::rate_limit::RateLimiter;
 use crate::request::{CallOptions, Prepared};
 use crate::response::{self, ApiResponse};
 use crate::retry::RetryPolicy;
@@ -152,6 +153,7 @@ pub struct ClientBuilder {
     default_headers: Vec<(String, String)>,
     http_client: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
+    rate_limit: Option<(u32, Duration)>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -173,6 +175,7 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("http_client", &self.http_client.is_some())
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -264,6 +267,18 @@ impl ClientBuilder {
         self
     }
 
+    /// At most `n` requests per `per` from this client and all its clones
+    /// (off by default). Every attempt takes a permit, retries included, and
+    /// waits for one when none is left; permits are spread evenly, one every
+    /// `per / n`, so no window of length `per` sees more than `n`. For the
+    /// Invent API (500 a minute per IP), e.g. `.rate_limit(480, Duration::from_secs(60))`.
+    /// A 429 that still gets through is retried as usual. Zero `n` or `per`
+    /// fails [`build`](Self::build) with [`Error::Config`].
+    pub fn rate_limit(mut self, n: u32, per: Duration) -> Self {
+        self.rate_limit = Some((n, per));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self.api_key.unwrap_or_default();
@@ -298,6 +313,11 @@ impl ClientBuilder {
             default_headers.append(header, value);
         }
 
+        let rate_limit = match self.rate_limit {
+            Some((n, per)) => Some(Arc::new(RateLimiter::new(n, per)?)),
+            None => None,
+        };
+
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         // Our own client enforces the timeout itself; a caller's client gets it
         // on every request (which costs reqwest an allocation per request).
@@ -326,6 +346,7 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                rate_limit,
             }),
         })
     }

@@ -27,7 +27,9 @@
 //! [`Client::from_env`] reads the API key from `INVENT_API_KEY` (required) and
 //! the base URL from `INVENT_BASE_URL` (default [`DEFAULT_BASE_URL`]).
 //! [`Client::builder`] sets everything else: timeouts, retries, user agent,
-//! extra headers, the response size limit, or your own `reqwest::Client`.
+//! extra headers, the response size limit, or your own `reqwest::Client`;
+//! [`ClientBuilder::rate_limit`] keeps a client and all its clones under a
+//! request rate (every attempt, retries included, takes a permit).
 //! The key is marked sensitive and never printed, logged or kept in errors;
 //! where a server echoes it back (in a body or a header) it is replaced by
 //! `[REDACTED]` before anything keeps it.
@@ -129,6 +131,7 @@ mod error;
 mod extras;
 mod nullable;
 mod operation;
+mod rate_limit;
 mod request;
 mod response;
 mod retry;

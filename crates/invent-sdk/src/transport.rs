@@ -3,6 +3,7 @@
 //! tracing of every attempt.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 
 use crate::error::{self, Error};
 use crate::operation::Operation;
+use crate::rate_limit::{self, RateLimiter};
 use crate::request::{CallOptions, Prepared};
 use crate::response::Raw;
 use crate::retry::{self, Idempotency, RetryPolicy};
@@ -28,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    /// Shared by every clone of the client; `None`: no client-side limit.
+    pub(crate) rate_limit: Option<Arc<RateLimiter>>,
 }
 
 impl fmt::Debug for Shared {
@@ -42,6 +46,7 @@ impl fmt::Debug for Shared {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -98,6 +103,7 @@ impl Shared {
             let Some(this_url) = this_url else {
                 return Err(Error::invalid("url", "no URL left to send to"));
             };
+            rate_limit::acquire(self.rate_limit.as_deref()).await;
             let mut request = reqwest::Request::new(method.clone(), this_url);
             *request.headers_mut() = self.headers(body.is_some());
             if let Some(body) = &body {

@@ -226,3 +226,55 @@ async fn retries_follow_the_rules_the_server_can_count() {
         "exactly one fork was created"
     );
 }
+
+/// Eight clones share one limiter: 40 calls plus 4 retries after 429s reach
+/// the server no faster than 20 per 500 ms, counted from its request log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_covers_every_attempt_of_every_clone() {
+    const PER: Duration = Duration::from_millis(500);
+    let server = MockServer::start().await;
+    server.push_faults((0..4).map(|_| Fault::rate_limited(0)));
+    let limited = Client::builder()
+        .api_key(server.api_key())
+        .base_url(server.url())
+        .rate_limit(20, PER)
+        // Enough that one call meeting all four 429s still succeeds.
+        .max_retries(4)
+        .build()
+        .expect("client");
+    let (chat_id, _) = first_chat(&server);
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let client = limited.clone();
+            let chat_id = chat_id.clone();
+            tokio::spawn(async move {
+                for _ in 0..5 {
+                    client.update_chat_state(&chat_id).send().await.expect("ok");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("joined");
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(server.request_counts().total(), 44);
+    // One permit every 25 ms, the first at once: 43 intervals. Arrival times
+    // jitter by a scheduling slice, hence one request of slack per window.
+    assert!(elapsed >= Duration::from_millis(43 * 25), "{elapsed:?}");
+    let busiest = server.max_requests_in_window(PER);
+    assert!(busiest <= 21, "{busiest} requests within {PER:?}");
+}
+
+#[test]
+fn a_zero_rate_limit_is_a_config_error() {
+    for (n, per) in [(0, Duration::from_secs(60)), (5, Duration::ZERO)] {
+        let err = Client::builder()
+            .api_key("k")
+            .rate_limit(n, per)
+            .build()
+            .expect_err("invalid");
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+    }
+}

@@ -112,13 +112,42 @@ async fn the_api_key_flag_sets_the_key() {
     }
     child.kill().await.unwrap();
     // A key of one's own is never echoed (the default one is documented).
+    let stderr = all_of_stderr(&mut child).await;
+    assert!(stderr.contains("API key from --api-key"), "{stderr}");
+    assert!(!stderr.contains("sk_cli"), "the key was printed: {stderr}");
+}
+
+#[tokio::test]
+async fn the_chats_flag_serves_generated_chats() {
+    let (mut child, url) = spawn(&["--chats", "2500"]).await;
+    let http = reqwest::Client::new();
+    let response = http
+        .post(format!("{url}/chats/chat_gen_002499/fork"))
+        .bearer_auth(DEFAULT_API_KEY)
+        .json(&json!({"message_id": "msg_gen_002499_2"}))
+        .send()
+        .await
+        .unwrap();
+    let fork = check_response(Some("fork_chat"), response).await.chat();
+    assert_eq!(
+        fork.last_message.and_then(|m| m.id).as_deref(),
+        Some("msg_gen_002499_2")
+    );
+    child.kill().await.unwrap();
+    let stderr = all_of_stderr(&mut child).await;
+    // A few ids, not 2,500.
+    assert!(stderr.contains("2500 chats: chat_gen_000000, "), "{stderr}");
+    assert!(stderr.len() < 400, "{stderr}");
+}
+
+/// What the (killed) binary wrote on stderr.
+async fn all_of_stderr(child: &mut Child) -> String {
     let mut stderr = String::new();
     let mut pipe = child.stderr.take().unwrap();
     tokio::io::AsyncReadExt::read_to_string(&mut pipe, &mut stderr)
         .await
         .unwrap();
-    assert!(stderr.contains("API key from --api-key"), "{stderr}");
-    assert!(!stderr.contains("sk_cli"), "the key was printed: {stderr}");
+    stderr
 }
 
 /// Runs the binary to completion; returns (exit code, stderr).
