@@ -4,6 +4,7 @@
 //! can run them on fixture specs without going through the command line.
 
 pub mod bench;
+pub mod build_cost;
 pub mod codegen;
 pub mod conformance;
 pub mod git;

@@ -30,8 +30,9 @@ tasks:
                            against the mock server (installs pinned npm/PyPI tools)
   bench                    run crates/invent-bench and print its tables, then one table of
                            ratios (generated SDK / hand-written)
-  bench --build-cost       time a clean build of invent-sdk in a scratch clone under the temp
-                           dir, then its rebuild after a one-field spec edit (slow)";
+  bench --build-cost       time clean builds of a minimal consumer of invent-sdk and of a
+                           hand-written client (scratch crates under the temp dir), then
+                           their rebuilds after a one-line edit, and print the ratios (slow)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
