@@ -778,9 +778,12 @@ mod tests {
 
     #[test]
     fn every_generated_operation_has_a_retry_decision() {
-        let generated = include_str!(concat!(env!("OUT_DIR"), "/invent_sdk.rs"));
+        // Unformatted token text: `operation_id : "…"`; compare without spaces.
+        let generated: String = include_str!(concat!(env!("OUT_DIR"), "/invent_sdk.rs"))
+            .split_whitespace()
+            .collect();
         let ids: Vec<&str> = generated
-            .match_indices("operation_id: \"")
+            .match_indices("operation_id:\"")
             .filter_map(|(i, m)| generated[i + m.len()..].split('"').next())
             .collect();
         assert_eq!(ids.len(), OPERATIONS.len(), "{ids:?}");
