@@ -109,6 +109,7 @@
 mod bounds;
 mod client;
 mod error;
+mod http_client;
 mod nullable;
 mod retry;
 mod timestamp;
