@@ -30,8 +30,8 @@ pub enum Task {
     /// The benchmarks and the ratio table.
     Run,
     /// Clean build and one-line-edit rebuild of a consumer of `invent-sdk`
-    /// and of a hand-written client, side by side.
-    BuildCost,
+    /// and of a hand-written client, side by side, with these TLS features.
+    BuildCost(crate::build_cost::Tls),
 }
 
 /// One line of the final table.
@@ -84,7 +84,7 @@ impl Ratio {
 pub fn run(task: Task) -> Result<(), Failure> {
     match task {
         Task::Run => run_benches(),
-        Task::BuildCost => crate::build_cost::run(&crate::build_cost::DEFAULT_TLS),
+        Task::BuildCost(tls) => crate::build_cost::run(&tls),
     }
 }
 

@@ -37,7 +37,8 @@ const EDITED_LINE: &str = "    println!(\"build-cost consumer, edit 0\");";
 pub struct Tls {
     /// Features of `invent-sdk` (with `default-features = false`); `None`: its defaults.
     pub sdk_features: Option<&'static [&'static str]>,
-    /// `reqwest` features of the floor beside `json` and `http2` (no default features).
+    /// `reqwest` features of the floor beside `json`, `http2` and
+    /// `system-proxy`, which the SDK enables too (no default features).
     pub floor_reqwest: &'static [&'static str],
     /// Further `[dependencies]` lines of the floor (e.g. the crypto provider).
     pub floor_extra: &'static [&'static str],
@@ -47,13 +48,25 @@ pub struct Tls {
     pub label: &'static str,
 }
 
-/// The SDK's default features: rustls with aws-lc-rs, through reqwest's `rustls`.
+/// The SDK's default features: rustls with *ring*; the floor installs ring
+/// as its provider, as a hand-written client on `rustls-no-provider` must.
 pub const DEFAULT_TLS: Tls = Tls {
     sdk_features: None,
-    floor_reqwest: &["rustls"],
+    floor_reqwest: &["rustls-no-provider"],
+    floor_extra: &[
+        "rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }",
+    ],
+    floor_setup: "    let _ = rustls::crypto::ring::default_provider().install_default();\n",
+    label: "rustls + ring (invent-sdk's default features)",
+};
+
+/// The platform's TLS: `invent-sdk` with `native-tls` only, reqwest's `native-tls`.
+pub const NATIVE_TLS: Tls = Tls {
+    sdk_features: Some(&["native-tls"]),
+    floor_reqwest: &["native-tls"],
     floor_extra: &[],
     floor_setup: "",
-    label: "rustls + aws-lc-rs (reqwest `rustls`)",
+    label: "native-tls (OpenSSL here)",
 };
 
 /// One scratch consumer crate.
@@ -119,7 +132,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
 
 /// The consumer of the hand-written client in `root/crates/invent-bench`.
 pub fn floor_consumer(root: &Path, tls: &Tls) -> Consumer {
-    let mut reqwest = vec!["json", "http2"];
+    let mut reqwest = vec!["json", "http2", "system-proxy"];
     reqwest.extend_from_slice(tls.floor_reqwest);
     let mut manifest = format!(
         "{MANIFEST_HEAD}reqwest = {{ version = \"0.13\", default-features = false, features = [{}] }}\n\
@@ -528,9 +541,9 @@ mod tests {
             .manifest
             .contains("path = \"/repo/crates/invent-sdk\" }"));
         let floor = floor_consumer(root, &DEFAULT_TLS);
-        assert!(floor
-            .manifest
-            .contains("features = [\"json\", \"http2\", \"rustls\"]"));
+        assert!(floor.manifest.contains(
+            "features = [\"json\", \"http2\", \"system-proxy\", \"rustls-no-provider\"]"
+        ));
         assert!(floor
             .main_rs
             .contains("#[path = \"/repo/crates/invent-bench/src/raw_client.rs\"]"));

@@ -6,14 +6,15 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
-//! - `bench [--build-cost]`: the benchmarks of `crates/invent-bench`, ending
-//!   with one table of ratios; or the build-cost figures.
+//! - `bench [--build-cost [--native-tls]]`: the benchmarks of
+//!   `crates/invent-bench`, ending with one table of ratios; or the build-cost
+//!   figures.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
 
 use std::process::ExitCode;
 
-use xtask::{bench, codegen, conformance, semver, spec_diff};
+use xtask::{bench, build_cost, codegen, conformance, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -32,7 +33,9 @@ tasks:
                            ratios (generated SDK / hand-written)
   bench --build-cost       time clean builds of a minimal consumer of invent-sdk and of a
                            hand-written client (scratch crates under the temp dir), then
-                           their rebuilds after a one-line edit, and print the ratios (slow)";
+                           their rebuilds after a one-line edit, and print the ratios (slow);
+                           both with invent-sdk's default TLS (rustls + ring), or with
+                           --native-tls both with native-tls";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -45,7 +48,10 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["conformance"] => conformance::run(),
         ["bench"] => bench::run(bench::Task::Run),
-        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost),
+        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost(build_cost::DEFAULT_TLS)),
+        ["bench", "--build-cost", "--native-tls"] => {
+            bench::run(bench::Task::BuildCost(build_cost::NATIVE_TLS))
+        }
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),
