@@ -192,7 +192,10 @@ mod tests {
 
     /// The code as text without whitespace.
     fn compact(file: &syn::File) -> String {
-        file.to_token_stream().to_string().split_whitespace().collect()
+        file.to_token_stream()
+            .to_string()
+            .split_whitespace()
+            .collect()
     }
 
     #[test]
