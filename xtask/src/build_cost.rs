@@ -272,9 +272,35 @@ pub fn run(tls: &Tls) -> Result<(), Failure> {
             unit.duration
         );
     }
+    println!(
+        "\n(Each unit was started by the end of the one above it. A unit nothing \
+         unblocked was ready earlier and waited for a free core: the build was \
+         bound by CPU, not by this chain.)"
+    );
+    let floor_units: BTreeSet<String> = floor.units.iter().map(Unit::label).collect();
+    println!("\n### What the invent-sdk consumer builds that the floor does not, by start\n");
+    println!("| unit | start | end | duration |\n|---|---|---|---|");
+    let mut extra: Vec<&Unit> = sdk
+        .units
+        .iter()
+        .filter(|u| !floor_units.contains(&u.label()))
+        .collect();
+    extra.sort_by(|a, b| a.start.total_cmp(&b.start));
+    for unit in &extra {
+        println!(
+            "| {} | {:.1} s | {:.1} s | {:.1} s |",
+            unit.label(),
+            unit.start,
+            unit.start + unit.duration,
+            unit.duration
+        );
+    }
+    println!(
+        "| **total** | | | **{:.1} s** |",
+        extra.iter().map(|u| u.duration).sum::<f64>()
+    );
     println!("\n### Longest units of the invent-sdk consumer's clean build\n");
     println!("| unit | duration | also in the floor |\n|---|---|---|");
-    let floor_units: BTreeSet<String> = floor.units.iter().map(Unit::label).collect();
     let mut longest = sdk.units.clone();
     longest.sort_by(|a, b| b.duration.total_cmp(&a.duration));
     for unit in longest.iter().take(15) {
@@ -556,7 +582,11 @@ pub fn parse_timings(html: &str) -> Option<Vec<Unit>> {
             }
             Some(Unit {
                 index: u["i"].as_u64()?,
-                name: u["name"].as_str()?.to_owned(),
+                // With the version: syn 2 and syn 3 are different units.
+                name: match u["version"].as_str() {
+                    Some(version) => format!("{} {version}", u["name"].as_str()?),
+                    None => u["name"].as_str()?.to_owned(),
+                },
                 what,
                 start: u["start"].as_f64()?,
                 duration: u["duration"].as_f64()?,
