@@ -2,14 +2,12 @@
 //! with one table of ratios (generated SDK against hand-written serde and
 //! reqwest), after the detailed tables the bench binaries print.
 //!
-//! `cargo xtask bench --build-cost`: the build-cost figures instead — a clean
-//! build of `invent-sdk` in a scratch clone, then its rebuild after a
-//! one-field spec edit. Slow (a clean build), so never part of the default run.
+//! `cargo xtask bench --build-cost`: the build-cost figures instead (see
+//! [`crate::build_cost`]). Slow (clean builds), so never part of the default run.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::{cargo, project_root, Failure};
 
@@ -32,8 +30,9 @@ const CALLGRIND_CONCURRENCY: u32 = 16;
 pub enum Task {
     /// The benchmarks and the ratio table.
     Run,
-    /// Clean build and one-field-edit rebuild of `invent-sdk` in a scratch clone.
-    BuildCost,
+    /// Clean build and one-line-edit rebuild of a consumer of `invent-sdk`
+    /// and of a hand-written client, side by side, with these TLS features.
+    BuildCost(crate::build_cost::Tls),
 }
 
 /// One line of the final table.
@@ -86,7 +85,7 @@ impl Ratio {
 pub fn run(task: Task) -> Result<(), Failure> {
     match task {
         Task::Run => run_benches(),
-        Task::BuildCost => build_cost(),
+        Task::BuildCost(tls) => crate::build_cost::run(&tls),
     }
 }
 
@@ -431,102 +430,6 @@ fn human(ns: f64) -> String {
     }
 }
 
-/// The field the build-cost run adds to the spec.
-pub const ADDED_FIELD: &str = "bench_added_nickname";
-
-/// `spec` with one optional string property added to the `MemberUser` schema.
-pub fn add_one_field(spec: &str) -> Result<String, Failure> {
-    let anchor = "    MemberUser:\n      type: object\n      description: The user behind a chat member.\n      properties:\n";
-    let at = spec
-        .find(anchor)
-        .ok_or_else(|| Failure::new("openapi.yaml: the MemberUser schema has moved; update ADDED_FIELD's anchor in xtask/src/bench.rs"))?
-        + anchor.len();
-    Ok(format!(
-        "{}        {ADDED_FIELD}:\n          type: string\n          description: Added by cargo xtask bench --build-cost.\n{}",
-        &spec[..at],
-        &spec[at..]
-    ))
-}
-
-fn timed_build(dir: &Path, target: &Path) -> Result<Duration, Failure> {
-    let started = Instant::now();
-    let status = Command::new(cargo())
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
-        .args(["build", "--quiet", "-p", "invent-sdk"])
-        .status()
-        .map_err(|e| Failure::new(format!("cargo build: {e}")))?;
-    if !status.success() {
-        return Err(Failure::new("cargo build -p invent-sdk failed (see above)"));
-    }
-    Ok(started.elapsed())
-}
-
-fn build_cost() -> Result<(), Failure> {
-    let root = project_root();
-    let scratch = std::env::temp_dir().join("invent-build-cost");
-    let _ = std::fs::remove_dir_all(&scratch);
-    let status = Command::new("git")
-        .args(["clone", "--quiet"])
-        .arg(&root)
-        .arg(&scratch)
-        .status()
-        .map_err(|e| Failure::new(format!("git clone: {e}")))?;
-    if !status.success() {
-        return Err(Failure::new("git clone of the repository failed"));
-    }
-    let result = measure_build_cost(&scratch);
-    let _ = std::fs::remove_dir_all(&scratch);
-    let (clean, rebuild, load) = result?;
-    println!("\n| what | time |\n|---|---|");
-    println!(
-        "| clean `cargo build -p invent-sdk` (debug, empty target dir) | {:.1} s |",
-        clean.as_secs_f64()
-    );
-    println!(
-        "| rebuild of `invent-sdk` after adding one field to `openapi.yaml` | {:.1} s |",
-        rebuild.as_secs_f64()
-    );
-    println!(
-        "\nCommitted HEAD, cloned to {}; load average before the clean build: {load}",
-        scratch.display()
-    );
-    Ok(())
-}
-
-fn measure_build_cost(scratch: &Path) -> Result<(Duration, Duration, String), Failure> {
-    let target = scratch.join("target");
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned());
-    println!("clean build of invent-sdk in {} ...", scratch.display());
-    let clean = timed_build(scratch, &target)?;
-    let spec_path = scratch.join("openapi.yaml");
-    let spec = std::fs::read_to_string(&spec_path)
-        .map_err(|e| Failure::new(format!("{}: {e}", spec_path.display())))?;
-    std::fs::write(&spec_path, add_one_field(&spec)?)
-        .map_err(|e| Failure::new(format!("{}: {e}", spec_path.display())))?;
-    println!("rebuild after adding {ADDED_FIELD} to MemberUser ...");
-    let rebuild = timed_build(scratch, &target)?;
-    if !generated_mentions(&target.join("debug/build"), ADDED_FIELD) {
-        return Err(Failure::new(
-            "the rebuilt SDK does not contain the added field: the rebuild did not regenerate",
-        ));
-    }
-    Ok((clean, rebuild, load))
-}
-
-/// Whether any `invent-sdk-*/out/invent_sdk.rs` under `build_dir` contains `needle`.
-fn generated_mentions(build_dir: &Path, needle: &str) -> bool {
-    std::fs::read_dir(build_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("invent-sdk-"))
-        .filter_map(|e| std::fs::read_to_string(e.path().join("out/invent_sdk.rs")).ok())
-        .any(|code| code.contains(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,19 +460,5 @@ mod tests {
         // Without the cache simulation there are no miss counts.
         assert_eq!(callgrind_counts("events: Ir\nsummary: 42\n"), None);
         assert_eq!(callgrind_counts("events: Ir\n"), None);
-    }
-
-    #[test]
-    fn the_added_field_lands_in_member_user_of_the_real_spec() {
-        let spec = std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap();
-        let edited = add_one_field(&spec).unwrap();
-        let doc: serde_yaml::Value = serde_yaml::from_str(&edited).unwrap();
-        let field = &doc["components"]["schemas"]["MemberUser"]["properties"][ADDED_FIELD];
-        assert_eq!(field["type"].as_str(), Some("string"));
-        let properties = doc["components"]["schemas"]["MemberUser"]["properties"]
-            .as_mapping()
-            .unwrap();
-        assert_eq!(properties.len(), 4, "id, name, avatar and the added field");
-        assert!(add_one_field("openapi: 3.0.3\n").is_err());
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod bench_bulk;
+pub mod build_cost;
 pub mod codegen;
 pub mod conformance;
 pub mod git;

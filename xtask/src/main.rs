@@ -6,15 +6,15 @@
 //! - `spec-diff [<base-ref>]`: what changed in `openapi.yaml` since a commit,
 //!   rated for SDK users and for wire compatibility, with the semver bump.
 //! - `semver [<base-ref>]`: `cargo semver-checks` on `invent-sdk` against a commit.
-//! - `bench [--build-cost | --bulk]`: the benchmarks of `crates/invent-bench`,
-//!   ending with one table of ratios; or the build-cost figures; or bulk runs
-//!   against loops of single calls.
+//! - `bench [--build-cost [--native-tls] | --bulk]`: the benchmarks of
+//!   `crates/invent-bench`, ending with one table of ratios; or the build-cost
+//!   figures; or bulk runs against loops of single calls.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
 
 use std::process::ExitCode;
 
-use xtask::{bench, bench_bulk, codegen, conformance, semver, spec_diff};
+use xtask::{bench, bench_bulk, build_cost, codegen, conformance, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -31,8 +31,11 @@ tasks:
                            against the mock server (installs pinned npm/PyPI tools)
   bench                    run crates/invent-bench and print its tables, then one table of
                            ratios (generated SDK / hand-written)
-  bench --build-cost       time a clean build of invent-sdk in a scratch clone under the temp
-                           dir, then its rebuild after a one-field spec edit (slow)
+  bench --build-cost       time clean builds of a minimal consumer of invent-sdk and of a
+                           hand-written client (scratch crates under the temp dir), then
+                           their rebuilds after a one-line edit, and print the ratios (slow);
+                           both with invent-sdk's default TLS (rustls + ring), or with
+                           --native-tls both with native-tls
   bench --bulk             time `invent chat state --ids-from` against loops of single calls
                            (release builds, the mock server binary, rate limit off)";
 
@@ -47,7 +50,10 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
         ["conformance"] => conformance::run(),
         ["bench"] => bench::run(bench::Task::Run),
-        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost),
+        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost(build_cost::DEFAULT_TLS)),
+        ["bench", "--build-cost", "--native-tls"] => {
+            bench::run(bench::Task::BuildCost(build_cost::NATIVE_TLS))
+        }
         ["bench", "--bulk"] => bench_bulk::run(),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {

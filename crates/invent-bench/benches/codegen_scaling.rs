@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 const SPEC: &str = include_str!("../../../openapi.yaml");
 
@@ -29,7 +29,7 @@ fn rename_refs(node: &mut Value, suffix: &str) {
 
 /// The spec with `copies - 1` renamed copies of every schema added.
 fn scaled(copies: usize) -> String {
-    let mut spec: Value = serde_yaml::from_str(SPEC).unwrap();
+    let mut spec: Value = serde_norway::from_str(SPEC).unwrap();
     let schemas = spec["components"]["schemas"]
         .as_mapping()
         .cloned()
@@ -50,7 +50,7 @@ fn scaled(copies: usize) -> String {
         }
     }
     spec["components"]["schemas"] = Value::Mapping(all);
-    serde_yaml::to_string(&spec).unwrap()
+    serde_norway::to_string(&spec).unwrap()
 }
 
 fn main() {

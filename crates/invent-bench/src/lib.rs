@@ -4,6 +4,7 @@
 
 pub mod e2e;
 pub mod hand_written;
+pub mod raw_client;
 
 use serde_json::{json, Value};
 

@@ -19,6 +19,8 @@
 mod emit;
 mod operations;
 mod passes;
+#[cfg(feature = "pretty")]
+pub mod pretty;
 pub mod spec;
 
 use std::fmt;
@@ -127,8 +129,8 @@ fn schemars_string_with_format(format: &str) -> schemars::schema::SchemaObject {
     }
 }
 
-/// Generates the SDK module (models, operations, emitted types), formatted,
-/// with [`GENERATED_HEADER`] on top.
+/// Generates the SDK module (models, operations, emitted types), with
+/// [`GENERATED_HEADER`] on top; formatted with the `pretty` feature.
 pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     let emitted = emit::emit_all(spec)?;
     let mut generator = Generator::new(&settings(&emitted)?);
@@ -159,10 +161,7 @@ pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     passes::non_exhaustive_models(&mut file)?;
     file.items.push(operations);
 
-    Ok(format!(
-        "{GENERATED_HEADER}{}",
-        prettyplease::unparse(&file)
-    ))
+    Ok(format!("{GENERATED_HEADER}{}", render(&file)))
 }
 
 /// Generates typed httpmock helpers for the SDK crate named `sdk_crate`.
@@ -181,10 +180,18 @@ pub fn generate_httpmock(spec: &OpenAPI, sdk_crate: &str) -> Result<String, Gene
             "no path-parameter matcher found in progenitor's httpmock output to encode".into(),
         ));
     }
-    Ok(format!(
-        "{GENERATED_HEADER}{}",
-        prettyplease::unparse(&file)
-    ))
+    Ok(format!("{GENERATED_HEADER}{}", render(&file)))
+}
+
+/// The text of generated code: pretty-printed with the `pretty` feature (the
+/// reviewed copies), else the token stream as text (build scripts: rustc does
+/// not need the layout, and pretty-printing would cost every consumer a build
+/// of prettyplease).
+fn render(file: &syn::File) -> String {
+    #[cfg(feature = "pretty")]
+    return pretty::unparse(file);
+    #[cfg(not(feature = "pretty"))]
+    return quote::ToTokens::to_token_stream(file).to_string();
 }
 
 /// The whole of a build script: reads `openapi.yaml` from the crate's

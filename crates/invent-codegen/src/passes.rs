@@ -220,7 +220,15 @@ fn replace_value_to_string(tokens: proc_macro2::TokenStream) -> (proc_macro2::To
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
+    use quote::{quote, ToTokens};
+
+    /// The code as text without whitespace.
+    fn compact(file: &syn::File) -> String {
+        file.to_token_stream()
+            .to_string()
+            .split_whitespace()
+            .collect()
+    }
 
     #[test]
     fn nullable_fields_get_deserialize_with_and_others_do_not() {
@@ -247,14 +255,14 @@ mod tests {
             keep_explicit_null(&mut file, "crate::nullable::deserialize_some"),
             2
         );
-        let text = prettyplease::unparse(&file);
+        let text = compact(&file);
         assert_eq!(
-            text.matches("deserialize_with = \"crate::nullable::deserialize_some\"")
+            text.matches("deserialize_with=\"crate::nullable::deserialize_some\"")
                 .count(),
             2,
             "{text}"
         );
-        assert!(text.contains("rename = \"b-b\""), "{text}");
+        assert!(text.contains("rename=\"b-b\""), "{text}");
     }
 
     #[test]
@@ -269,7 +277,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(encode_matcher_path_params(&mut file), 1);
-        let text: String = prettyplease::unparse(&file).split_whitespace().collect();
+        let text = compact(&file);
         assert!(
             text.contains("regex::escape(&::progenitor_client::encode_path(value))"),
             "{text}"

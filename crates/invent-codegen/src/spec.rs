@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use openapiv3::OpenAPI;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// Why a spec could not be used for generation.
 #[derive(Debug)]
@@ -95,16 +95,16 @@ pub fn load_spec(path: &Path) -> Result<OpenAPI, SpecError> {
 
 /// Validates spec text; `origin` names it in error messages.
 pub fn parse_spec(text: &str, origin: &str) -> Result<OpenAPI, SpecError> {
-    let syntax = |e: serde_yaml::Error| SpecError::Syntax {
+    let syntax = |e: serde_norway::Error| SpecError::Syntax {
         origin: origin.to_owned(),
         location: e.location().map(|l| (l.line(), l.column())),
         message: e.to_string(),
     };
-    let value: Value = serde_yaml::from_str(text).map_err(syntax)?;
+    let value: Value = serde_norway::from_str(text).map_err(syntax)?;
 
     let found = match value.get("openapi") {
         Some(Value::String(v)) => v.clone(),
-        Some(other) => serde_yaml::to_string(other)
+        Some(other) => serde_norway::to_string(other)
             .unwrap_or_default()
             .trim()
             .to_owned(),
@@ -120,7 +120,7 @@ pub fn parse_spec(text: &str, origin: &str) -> Result<OpenAPI, SpecError> {
     check_refs(&value, &value, &mut Vec::new(), origin)?;
 
     // Deserializing from the text (not the `Value`) keeps line numbers in errors.
-    serde_yaml::from_str(text).map_err(syntax)
+    serde_norway::from_str(text).map_err(syntax)
 }
 
 fn check_refs(

@@ -324,11 +324,10 @@ impl ClientBuilder {
         let (http, per_request_timeout) = match self.http_client {
             Some(client) => (client, Some(timeout)),
             None => (
-                reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                    .timeout(timeout)
-                    .build()
-                    .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
+                crate::http_client::default_client(
+                    self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    timeout,
+                )?,
                 None,
             ),
         };

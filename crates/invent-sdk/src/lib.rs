@@ -129,6 +129,7 @@ mod client;
 mod dynamic;
 mod error;
 mod extras;
+mod http_client;
 mod nullable;
 mod operation;
 mod rate_limit;

@@ -339,7 +339,7 @@ mod tests {
     use super::*;
 
     fn parse(yaml: &str) -> Node {
-        let schema: ReferenceOr<Schema> = serde_yaml::from_str(yaml).unwrap();
+        let schema: ReferenceOr<Schema> = serde_norway::from_str(yaml).unwrap();
         node(&schema)
     }
 

@@ -37,7 +37,7 @@ pub fn spec() -> &'static Spec {
 impl Spec {
     fn load() -> Spec {
         let text = std::fs::read_to_string(SPEC_PATH).expect("openapi.yaml is readable");
-        let openapi: Value = serde_yaml::from_str(&text).expect("openapi.yaml is valid YAML");
+        let openapi: Value = serde_norway::from_str(&text).expect("openapi.yaml is valid YAML");
         let schemas = openapi["components"]["schemas"]
             .as_object()
             .expect("the spec has components.schemas");
