@@ -46,6 +46,13 @@ const CRATES: [&str; 4] = [
     "invent-cli",
 ];
 const SKIPPED_DIRS: [&str; 4] = ["tests", "benches", "examples", "target"];
+/// Where the copy keeps the crates: NOT `crates/`. Cargo hashes a path
+/// package by its path relative to the workspace root, so copies at the same
+/// relative paths would get the same unit names as the workspace's own crates
+/// in the shared build directory and overwrite their artifacts and
+/// fingerprints (the workspace would then link the copy's SDK, generated from
+/// the edited spec, and miss its own source changes).
+const COPY_CRATES_DIR: &str = "regenerated";
 
 /// A cold build of the copy on two cores takes a few minutes; a hung one fails.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(25 * 60);
@@ -212,7 +219,7 @@ fn copy_manifest(real: &str) -> String {
         if line.starts_with("members = ") {
             let members: Vec<String> = CRATES
                 .iter()
-                .map(|c| format!("\"crates/{c}\""))
+                .map(|c| format!("\"{COPY_CRATES_DIR}/{c}\""))
                 .chain(["\"consumer\"".to_owned()])
                 .collect();
             out.push_str(&format!("members = [{}]\n", members.join(", ")));
@@ -221,12 +228,14 @@ fn copy_manifest(real: &str) -> String {
         {
             continue;
         } else {
-            out.push_str(line);
+            out.push_str(
+                &line.replace("path = \"crates/", &format!("path = \"{COPY_CRATES_DIR}/")),
+            );
             out.push('\n');
         }
     }
     assert!(
-        out.contains("members = [\"crates/invent-codegen\""),
+        out.contains(&format!("members = [\"{COPY_CRATES_DIR}/invent-codegen\"")),
         "{out}"
     );
     out
@@ -425,7 +434,7 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
     for name in CRATES {
         sync_tree(
             &root.join("crates").join(name),
-            &copy.join("crates").join(name),
+            &copy.join(COPY_CRATES_DIR).join(name),
             &SKIPPED_DIRS,
         );
     }
@@ -452,7 +461,7 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
     let new_spec = edited_spec(&old_spec);
     sync_file(&copy.join(SPEC), new_spec.as_bytes());
     sync_file(
-        &copy.join("crates/invent-sdk/openapi.yaml"),
+        &copy.join(COPY_CRATES_DIR).join("invent-sdk/openapi.yaml"),
         new_spec.as_bytes(),
     );
 

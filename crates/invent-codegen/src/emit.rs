@@ -107,7 +107,7 @@ fn open_enum(name: &str, description: &str, values: &[&str]) -> Result<TokenStre
 
     Ok(quote! {
         #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Debug)]
         pub enum #ty {
             #( #[doc = #variant_docs] #idents, )*
             /// A value this version of the SDK does not know, kept exactly as received.
@@ -129,6 +129,36 @@ fn open_enum(name: &str, description: &str, values: &[&str]) -> Result<TokenStre
             /// Whether this is a value this version of the SDK does not know.
             pub fn is_unknown(&self) -> bool {
                 matches!(self, Self::Unknown(_))
+            }
+        }
+
+        // Equality, hashing and order follow the wire value, not the variant:
+        // a value the SDK learns later compares, hashes and sorts exactly as
+        // it did while it arrived as `Unknown`, and adding a variant moves no
+        // other value (a derived order would follow declaration order).
+        impl ::std::cmp::PartialEq for #ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl ::std::cmp::Eq for #ty {}
+
+        impl ::std::hash::Hash for #ty {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
+        }
+
+        impl ::std::cmp::PartialOrd for #ty {
+            fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
+                ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+            }
+        }
+
+        impl ::std::cmp::Ord for #ty {
+            fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+                self.as_str().cmp(other.as_str())
             }
         }
 

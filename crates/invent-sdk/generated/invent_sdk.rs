@@ -5854,7 +5854,7 @@ Always within `1..=5`: checked when built with `TryFrom` and when deserialized, 
     /**The visibility of the chat.
 
 Known values: `PRIVATE`, `PUBLIC_READ`, `PUBLIC_WRITE`. Any other value is kept in [`ChatVisibility::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ChatVisibility {
         ///`PRIVATE`
@@ -5885,6 +5885,30 @@ Known values: `PRIVATE`, `PUBLIC_READ`, `PUBLIC_WRITE`. Any other value is kept 
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ChatVisibility {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ChatVisibility {}
+    impl ::std::hash::Hash for ChatVisibility {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for ChatVisibility {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for ChatVisibility {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ChatVisibility {
@@ -5988,7 +6012,7 @@ Known values: `PRIVATE`, `PUBLIC_READ`, `PUBLIC_WRITE`. Any other value is kept 
     /**The status of the chat.
 
 Known values: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELED`. Any other value is kept in [`ChatStatus::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ChatStatus {
         ///`RUNNING`
@@ -6023,6 +6047,30 @@ Known values: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELED`. Any other value is k
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ChatStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ChatStatus {}
+    impl ::std::hash::Hash for ChatStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for ChatStatus {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for ChatStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ChatStatus {
@@ -6129,7 +6177,7 @@ Known values: `RUNNING`, `COMPLETED`, `FAILED`, `CANCELED`. Any other value is k
     /**The state status of the chat.
 
 Known values: `OPEN`, `SNOOZED`, `CLOSED`. Any other value is kept in [`ChatStateStatus::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ChatStateStatus {
         ///`OPEN`
@@ -6156,6 +6204,30 @@ Known values: `OPEN`, `SNOOZED`, `CLOSED`. Any other value is kept in [`ChatStat
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ChatStateStatus {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ChatStateStatus {}
+    impl ::std::hash::Hash for ChatStateStatus {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for ChatStateStatus {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for ChatStateStatus {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ChatStateStatus {
@@ -6259,7 +6331,7 @@ Known values: `OPEN`, `SNOOZED`, `CLOSED`. Any other value is kept in [`ChatStat
     /**The integration a chat state belongs to.
 
 Known values: `internal`, `custom`, `whatsapp_bot`, `messenger_bot`, `instagram_dm`, `tiktok_dm`, `telegram_bot`, `gmail`, `slack_bot`, `twilio`, `telnyx`, `email`, `google_calendar`. Any other value is kept in [`IntegrationId::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum IntegrationId {
         ///`internal`
@@ -6330,6 +6402,30 @@ Known values: `internal`, `custom`, `whatsapp_bot`, `messenger_bot`, `instagram_
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for IntegrationId {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for IntegrationId {}
+    impl ::std::hash::Hash for IntegrationId {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for IntegrationId {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for IntegrationId {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for IntegrationId {
@@ -6463,7 +6559,7 @@ Known values: `internal`, `custom`, `whatsapp_bot`, `messenger_bot`, `instagram_
     /**The role of a chat member (the vendor documents `ADMIN`; other values are kept as they come).
 
 Known values: `ADMIN`. Any other value is kept in [`MemberRole::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum MemberRole {
         ///`ADMIN`
@@ -6484,6 +6580,30 @@ Known values: `ADMIN`. Any other value is kept in [`MemberRole::Unknown`] and wr
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for MemberRole {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for MemberRole {}
+    impl ::std::hash::Hash for MemberRole {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for MemberRole {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for MemberRole {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for MemberRole {
@@ -6579,7 +6699,7 @@ Known values: `ADMIN`. Any other value is kept in [`MemberRole::Unknown`] and wr
     /**The kind of a contact channel (the vendor documents `internal`; other values are kept as they come).
 
 Known values: `internal`. Any other value is kept in [`ContactChannelType::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ContactChannelType {
         ///`internal`
@@ -6600,6 +6720,30 @@ Known values: `internal`. Any other value is kept in [`ContactChannelType::Unkno
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ContactChannelType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ContactChannelType {}
+    impl ::std::hash::Hash for ContactChannelType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for ContactChannelType {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for ContactChannelType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ContactChannelType {
@@ -6695,7 +6839,7 @@ Known values: `internal`. Any other value is kept in [`ContactChannelType::Unkno
     /**Who wrote a message.
 
 Known values: `user`, `assistant`, `system`, `tool`, `event`, `note`. Any other value is kept in [`MessageRole::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum MessageRole {
         ///`user`
@@ -6738,6 +6882,30 @@ Known values: `user`, `assistant`, `system`, `tool`, `event`, `note`. Any other 
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for MessageRole {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for MessageRole {}
+    impl ::std::hash::Hash for MessageRole {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for MessageRole {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for MessageRole {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for MessageRole {
@@ -6850,7 +7018,7 @@ Known values: `user`, `assistant`, `system`, `tool`, `event`, `note`. Any other 
     /**The kind of a message part (the vendor documents more kinds than these; others are kept as they come).
 
 Known values: `text`, `file`. Any other value is kept in [`MessagePartType::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum MessagePartType {
         ///`text`
@@ -6874,6 +7042,30 @@ Known values: `text`, `file`. Any other value is kept in [`MessagePartType::Unkn
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for MessagePartType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for MessagePartType {}
+    impl ::std::hash::Hash for MessagePartType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for MessagePartType {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for MessagePartType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for MessagePartType {
@@ -6975,7 +7167,7 @@ Known values: `text`, `file`. Any other value is kept in [`MessagePartType::Unkn
 of them; the ones named are listed here and others are kept as they come.
 
 Known values: `messenger_ad`, `whatsapp_ad`, `instagram_ad`, `messenger_product`, `whatsapp_product`, `whatsapp_order`, `instagram_product`, `web_widget`. Any other value is kept in [`ReferralType::Unknown`] and written back unchanged, so a value the server adds never fails a response.*/
-    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[derive(Clone, Debug)]
     #[non_exhaustive]
     pub enum ReferralType {
         ///`messenger_ad`
@@ -7026,6 +7218,30 @@ Known values: `messenger_ad`, `whatsapp_ad`, `instagram_ad`, `messenger_product`
         /// Whether this is a value this version of the SDK does not know.
         pub fn is_unknown(&self) -> bool {
             matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::cmp::PartialEq for ReferralType {
+        fn eq(&self, other: &Self) -> bool {
+            self.as_str() == other.as_str()
+        }
+    }
+    impl ::std::cmp::Eq for ReferralType {}
+    impl ::std::hash::Hash for ReferralType {
+        fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+            self.as_str().hash(state);
+        }
+    }
+    impl ::std::cmp::PartialOrd for ReferralType {
+        fn partial_cmp(
+            &self,
+            other: &Self,
+        ) -> ::std::option::Option<::std::cmp::Ordering> {
+            ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
+        }
+    }
+    impl ::std::cmp::Ord for ReferralType {
+        fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
+            self.as_str().cmp(other.as_str())
         }
     }
     impl ::std::convert::From<&str> for ReferralType {

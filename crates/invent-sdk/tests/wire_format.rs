@@ -311,3 +311,27 @@ fn timestamps_keep_offsets_fractions_and_bare_dates_on_write_back() {
     assert!(chat.created_at.as_ref().and_then(Timestamp::date).is_some());
     assert_eq!(serde_json::to_value(&chat).expect("encodes"), payload);
 }
+
+// Open enums compare, hash and sort by their wire value, so a value the SDK
+// learns in a later release behaves exactly as it did while it was `Unknown`
+// (and a new variant moves no other value in a sort).
+#[test]
+fn open_enums_compare_hash_and_sort_by_wire_value() {
+    use std::collections::HashSet;
+
+    assert_eq!(ChatStatus::Unknown("RUNNING".into()), ChatStatus::Running);
+    let set: HashSet<ChatStatus> = [ChatStatus::Unknown("RUNNING".into()), ChatStatus::Running]
+        .into_iter()
+        .collect();
+    assert_eq!(set.len(), 1);
+
+    let mut statuses = vec![
+        ChatStatus::Running,
+        ChatStatus::Unknown("ARCHIVED".into()),
+        ChatStatus::Completed,
+        ChatStatus::Canceled,
+    ];
+    statuses.sort();
+    let wire: Vec<&str> = statuses.iter().map(ChatStatus::as_str).collect();
+    assert_eq!(wire, ["ARCHIVED", "CANCELED", "COMPLETED", "RUNNING"]);
+}
