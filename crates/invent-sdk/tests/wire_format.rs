@@ -325,7 +325,7 @@ fn open_enums_compare_hash_and_sort_by_wire_value() {
         .collect();
     assert_eq!(set.len(), 1);
 
-    let mut statuses = vec![
+    let mut statuses = [
         ChatStatus::Running,
         ChatStatus::Unknown("ARCHIVED".into()),
         ChatStatus::Completed,
