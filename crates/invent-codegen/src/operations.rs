@@ -211,7 +211,8 @@ pub(crate) fn generate(
 
     let tokens = quote! {
         /// The operations of `openapi.yaml`: a description of each
-        /// ([`OPERATIONS`]) and its call builder ([`builders`]), reached
+        /// ([`OPERATIONS`](crate::operations::OPERATIONS)) and its call
+        /// builder ([`builders`](crate::operations::builders)), reached
         /// through the [`Client`](crate::Client) method named after its
         /// `operationId`.
         pub mod operations {

@@ -7359,7 +7359,8 @@ Known values: `messenger_ad`, `whatsapp_ad`, `instagram_ad`, `messenger_product`
     }
 }
 /// The operations of `openapi.yaml`: a description of each
-/// ([`OPERATIONS`]) and its call builder ([`builders`]), reached
+/// ([`OPERATIONS`](crate::operations::OPERATIONS)) and its call
+/// builder ([`builders`](crate::operations::builders)), reached
 /// through the [`Client`](crate::Client) method named after its
 /// `operationId`.
 pub mod operations {
