@@ -117,7 +117,7 @@ pub async fn run(
     let response = client.call_operation(id, call).await.map_err(|e| match e {
         // The SDK's checks against the spec: a usage error, nothing was sent.
         invent_sdk::Error::InvalidInput { .. } => Failure::Usage(e.to_string()),
-        other => Failure::Call(other.to_string()),
+        other => Failure::Call(crate::with_causes(&other)),
     })?;
     let text = serde_json::to_string_pretty(&*response)
         .map_err(|e| Failure::Call(format!("could not encode the response: {e}")))?;

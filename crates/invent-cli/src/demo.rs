@@ -17,7 +17,12 @@ pub async fn run(out: &mut Output) -> Result<(), String> {
     let server = invent_mock_server::MockServer::builder()
         .start()
         .await
-        .map_err(|e| format!("could not start the embedded server: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "could not start the embedded server: {}",
+                crate::with_causes(&e)
+            )
+        })?;
     let result = walk_through(out, &server).await;
     server.shutdown().await;
     result

@@ -507,3 +507,31 @@ fn api_lists_the_operations_without_a_key() {
         "{list}"
     );
 }
+
+#[test]
+fn api_connection_errors_name_their_cause_once() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let out = Command::cargo_bin("invent")
+        .expect("binary")
+        .env_clear()
+        .env("INVENT_API_KEY", DEFAULT_API_KEY)
+        .env("INVENT_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .args([
+            "api",
+            "update_chat_state",
+            "-p",
+            "chat_id=c",
+            "--body",
+            "{}",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("refused").count(), 1, "{stderr}");
+}

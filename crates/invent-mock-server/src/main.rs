@@ -45,6 +45,19 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `error: cause: cause…` on one line: `Display` says what happened, each
+/// `source()` why.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 async fn run(args: Args) -> Result<(), String> {
     let seed = match (&args.seed, args.chats) {
         (Some(path), _) => {
@@ -63,7 +76,7 @@ async fn run(args: Args) -> Result<(), String> {
         .max_recorded_requests(0)
         .start()
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| with_causes(&err))?;
 
     // A closed stdout is the caller's choice, not a reason to panic.
     // `ctrl_c()` installs its handler when first polled: poll it before

@@ -96,8 +96,10 @@ pub enum StartError {
 impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StartError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
-            StartError::Seed(err) => write!(f, "invalid seed: {err}"),
+            // The cause is `source()`: printing it here too would repeat it
+            // in reporters that walk the chain (anyhow, eyre, tracing).
+            StartError::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            StartError::Seed(_) => f.write_str("invalid seed"),
         }
     }
 }
@@ -375,5 +377,23 @@ async fn serve_connection(stream: TcpStream, app: Router) {
     tokio::select! {
         _ = connection => {}
         () = kill.0.notified() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_errors_say_what_happened_and_leave_the_cause_to_source() {
+        use std::error::Error as _;
+
+        let err = StartError::Bind {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9)),
+            source: std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use"),
+        };
+        assert_eq!(err.to_string(), "cannot listen on 127.0.0.1:9");
+        let cause = err.source().map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("address in use"));
     }
 }
