@@ -85,8 +85,7 @@ struct Bounds {
 }
 
 /// The bounds of a numeric schema, if it has any.
-fn bounds_of(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> Option<Bounds> {
-    let schema = resolve_schema(spec, schema)?;
+fn bounds_of(schema: &Schema) -> Option<Bounds> {
     let bounds = match &schema.schema_kind {
         SchemaKind::Type(OaType::Integer(i)) => Bounds {
             min: i.minimum.map(|m| (m as f64, i.exclusive_minimum)),
@@ -497,6 +496,7 @@ fn resolve_schema<'a>(spec: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&
     resolve(s, "schemas", |c, name| c.schemas.get(name), spec).ok()
 }
 
+/// The same for a property's schema, which openapiv3 boxes.
 fn resolve_boxed_schema<'a>(
     spec: &'a OpenAPI,
     s: &'a ReferenceOr<Box<Schema>>,
@@ -583,8 +583,8 @@ fn operation_of(
         };
         let mut bounds = None;
         if let ParameterSchemaOrContent::Schema(schema) = &data.format {
-            bounds = bounds_of(spec, schema);
             if let Some(schema) = resolve_schema(spec, schema) {
+                bounds = bounds_of(schema);
                 if matches!(schema.schema_kind, SchemaKind::Type(OaType::Array(_))) {
                     return Err(emit_err(format!(
                         "operation {id}: array parameter {} is not supported",
@@ -653,7 +653,7 @@ fn operation_of(
             {
                 for field in fields.iter_mut().filter(|f| !f.checked) {
                     if let Some(ReferenceOr::Item(property)) = object.properties.get(&field.name) {
-                        field.bounds = bounds_of(spec, &ReferenceOr::Item((**property).clone()));
+                        field.bounds = bounds_of(property);
                     }
                 }
             }
@@ -834,7 +834,7 @@ fn success_example(spec: &OpenAPI, operation: &Operation) -> Result<Option<Strin
     }) {
         example
     } else if let Some(schema) = &media.schema {
-        example_of(spec, schema, 0)
+        resolve_schema(spec, schema).map_or(serde_json::Value::Null, |s| example_of(spec, s, 0))
     } else {
         return Ok(None);
     };
@@ -845,11 +845,8 @@ fn success_example(spec: &OpenAPI, operation: &Operation) -> Result<Option<Strin
 
 /// The schema's own example, or the smallest value it accepts (required
 /// properties only).
-fn example_of(spec: &OpenAPI, schema: &ReferenceOr<Schema>, depth: usize) -> serde_json::Value {
+fn example_of(spec: &OpenAPI, schema: &Schema, depth: usize) -> serde_json::Value {
     use serde_json::Value;
-    let Some(schema) = resolve_schema(spec, schema) else {
-        return Value::Null;
-    };
     if let Some(example) = &schema.schema_data.example {
         return example.clone();
     }
@@ -885,7 +882,7 @@ fn example_of(spec: &OpenAPI, schema: &ReferenceOr<Schema>, depth: usize) -> ser
             for name in &o.required {
                 if let Some(property) = o.properties.get(name) {
                     let value = resolve_boxed_schema(spec, property)
-                        .map(|s| example_of(spec, &ReferenceOr::Item(s.clone()), depth + 1))
+                        .map(|s| example_of(spec, s, depth + 1))
                         .unwrap_or(Value::Null);
                     map.insert(name.clone(), value);
                 }
@@ -1371,7 +1368,7 @@ fn dispatch_arm(op: &Op) -> TokenStream {
         let pname = &p.name;
         let ident = &p.ident;
         quote! {
-            if let ::std::option::Option::Some(value) = call.query_param::<#ty>(&#static_ident, #pname)? {
+            if let ::std::option::Option::Some(value) = call.query_param::<#ty>(#pname)? {
                 builder = builder.#ident(value);
             }
         }
@@ -1379,7 +1376,7 @@ fn dispatch_arm(op: &Op) -> TokenStream {
     let body = op.body.as_ref().map(|b| {
         let ty = &b.ty;
         quote! {
-            if let ::std::option::Option::Some(body) = call.take_body::<#ty>(&#static_ident)? {
+            if let ::std::option::Option::Some(body) = call.take_body::<#ty>()? {
                 builder = builder.body(body);
             }
         }

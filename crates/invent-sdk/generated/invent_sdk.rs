@@ -7470,7 +7470,7 @@ along with the model, tools, features and linked files.
                             >(&UPDATE_CHAT_STATE, "chat_id")?,
                     );
                 if let ::std::option::Option::Some(body) = call
-                    .take_body::<types::UpdateChatStateRequest>(&UPDATE_CHAT_STATE)?
+                    .take_body::<types::UpdateChatStateRequest>()?
                 {
                     builder = builder.body(body);
                 }
@@ -7486,7 +7486,7 @@ along with the model, tools, features and linked files.
                         call.path_param::<::std::string::String>(&FORK_CHAT, "chat_id")?,
                     );
                 if let ::std::option::Option::Some(body) = call
-                    .take_body::<types::ForkChatRequest>(&FORK_CHAT)?
+                    .take_body::<types::ForkChatRequest>()?
                 {
                     builder = builder.body(body);
                 }

@@ -142,7 +142,6 @@ impl DynamicCall {
     #[allow(dead_code)] // For operations with query parameters (none in the spec today).
     pub(crate) fn query_param<T: DeserializeOwned>(
         &self,
-        _op: &Operation,
         name: &'static str,
     ) -> Result<Option<T>, Error> {
         self.value(name)
@@ -152,10 +151,7 @@ impl DynamicCall {
 
     /// The body, decoded as the operation's body type: types, bounds and
     /// required properties are checked here, naming the failing property.
-    pub(crate) fn take_body<T: DeserializeOwned>(
-        &mut self,
-        _op: &Operation,
-    ) -> Result<Option<T>, Error> {
+    pub(crate) fn take_body<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
         let Some(body) = self.body.take() else {
             return Ok(None);
         };
@@ -253,10 +249,9 @@ mod tests {
 
     #[test]
     fn bodies_are_checked_by_the_typed_model_naming_the_property() {
-        let update = op("update_chat_state");
         let mut call = DynamicCall::new().body(serde_json::json!({"csat_score": 9}));
         let err = call
-            .take_body::<crate::types::UpdateChatStateRequest>(update)
+            .take_body::<crate::types::UpdateChatStateRequest>()
             .expect_err("9 is out of range");
         assert!(err.to_string().contains("csat_score"), "{err}");
     }
