@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::summary::ModelSummary;
+use invent_codegen::model::Api;
+
 use crate::{project_root, versioning, Failure};
 
 /// Files the task owns, relative to the workspace root.
@@ -98,6 +99,53 @@ pub fn generate(spec_path: &Path) -> Result<Vec<Artifact>, Failure> {
     ])
 }
 
+/// The model of the API described by the spec at `spec_path`.
+pub fn model(spec_path: &Path) -> Result<Api, Failure> {
+    let spec = invent_codegen::load_spec(spec_path).map_err(|e| Failure::new(e.to_string()))?;
+    invent_codegen::build_model(&spec).map_err(|e| Failure::new(e.to_string()))
+}
+
+/// The model the checked-in snapshots show (one JSON snapshot per model and
+/// per operation, written by the snapshot test from the model itself): what
+/// the checked-in generated code was generated from. A snapshot that is not
+/// such JSON (an older format) is left out.
+pub fn checked_in_model(root: &Path) -> Result<Api, Failure> {
+    let mut api = Api {
+        version: String::new(),
+        operations: Vec::new(),
+        models: Default::default(),
+    };
+    for file in snapshot_files(&root.join(SNAPSHOT_DIR))? {
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let is = |kind: &str| name.starts_with(&format!("{SNAPSHOT_TEST}__{kind}__"));
+        if !is("model") && !is("operation") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+        let Some(json) = snapshot_contents(&text) else {
+            continue;
+        };
+        if is("model") {
+            if let Ok(model) = serde_json::from_str::<invent_codegen::model::Model>(json) {
+                api.models.insert(model.name.clone(), model);
+            }
+        } else if let Ok(op) = serde_json::from_str(json) {
+            api.operations.push(op);
+        }
+    }
+    Ok(api)
+}
+
+/// The contents of an insta snapshot file: what follows its `---` header.
+fn snapshot_contents(text: &str) -> Option<&str> {
+    let text = text.strip_prefix("---\n")?;
+    let end = text.find("\n---\n")?;
+    Some(&text[end + "\n---\n".len()..])
+}
+
 /// Compares `artifact` with the file under `root`; writes it in [`Mode::Write`].
 ///
 /// Returns the unified diff (empty when up to date).
@@ -138,6 +186,7 @@ fn normalize_newlines(text: &str) -> String {
 pub fn run(mode: Mode) -> Result<(), Failure> {
     let root = project_root();
     let artifacts = generate(&root.join(SPEC))?;
+    let changes = crate::summary::changes(&checked_in_model(&root)?, &model(&root.join(SPEC))?);
     let version_problems = versioning::check_tree(&root, &root.join(SPEC))?;
     let pin_problems = generator_pin_problems(&root)?;
     if pin_problems.is_empty() {
@@ -153,13 +202,11 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
 
     let mut stale = Vec::new();
     for artifact in &artifacts {
-        let before = std::fs::read_to_string(root.join(artifact.path)).unwrap_or_default();
         let diff = write_or_check(&root, artifact, mode)?;
         if diff.is_empty() {
             println!("up to date: {}", artifact.path);
             continue;
         }
-        let changes = ModelSummary::of(&before).changes_to(&ModelSummary::of(&artifact.contents));
         match mode {
             Mode::Write => println!("updated: {}", artifact.path),
             Mode::Check => {
@@ -167,10 +214,12 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
                 stale.push(artifact.path.to_owned());
             }
         }
-        if changes.is_empty() {
-            println!("  (no model changes: operations, docs or formatting only)");
-        }
-        for change in changes {
+    }
+    if changes.is_empty() {
+        println!("model of the API: unchanged (the snapshots in {SNAPSHOT_DIR} show it)");
+    } else {
+        println!("model of the API, against the checked-in snapshots:");
+        for change in &changes {
             println!("  {change}");
         }
     }
@@ -193,7 +242,7 @@ pub fn run(mode: Mode) -> Result<(), Failure> {
     }
 }
 
-/// Brings the insta snapshots of the generated models up to date (or checks them).
+/// Brings the insta snapshots of the model up to date (or checks them).
 fn snapshots(root: &Path, mode: Mode, stale: &mut Vec<String>) -> Result<(), Failure> {
     let dir = root.join(SNAPSHOT_DIR);
     let before = snapshot_files(&dir)?;
@@ -315,10 +364,10 @@ mod tests {
                 .any(|l| l.starts_with('+') && l.contains("pub max_sessions")),
             "{diff}"
         );
-        let changes = ModelSummary::of(
-            &std::fs::read_to_string(root.join(SDK_REVIEW_COPY)).expect("review copy"),
-        )
-        .changes_to(&ModelSummary::of(&sdk.contents));
+        let changes = crate::summary::changes(
+            &checked_in_model(&root).expect("checked-in snapshots"),
+            &model(&spec_path).expect("model of the edited spec"),
+        );
         assert!(
             changes
                 .iter()
@@ -339,6 +388,18 @@ mod tests {
     fn the_generator_crates_are_pinned_exactly() {
         let problems = generator_pin_problems(&project_root()).expect("cargo metadata");
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_checked_in_snapshots_are_the_model() {
+        let root = project_root();
+        let checked_in = checked_in_model(&root).expect("snapshots");
+        let current = model(&root.join(SPEC)).expect("model");
+        assert_eq!(checked_in.models, current.models);
+        assert_eq!(
+            crate::summary::changes(&checked_in, &current),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -3,11 +3,7 @@
 //! The tasks live in this library so that integration tests (`xtask/tests/`)
 //! can run them on fixture specs without going through the command line.
 
-pub mod bench;
-pub mod bench_bulk;
-pub mod build_cost;
 pub mod codegen;
-pub mod conformance;
 pub mod git;
 pub mod semver;
 pub mod spec_diff;

@@ -11,10 +11,15 @@
 //!   figures; or bulk runs against loops of single calls.
 //! - `conformance`: outside tools check the spec, the SDK's requests (Prism)
 //!   and the mock server's responses (Schemathesis).
+//!
+//! `bench` and `conformance` run binaries of their own crates
+//! (`invent-bench`'s `runner`, `invent-conformance`): they link the SDK and
+//! the mock server, and the xtask does not, so a spec edit that breaks the
+//! SDK cannot break the tools that show the diff.
 
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
-use xtask::{bench, bench_bulk, build_cost, codegen, conformance, semver, spec_diff};
+use xtask::{cargo, codegen, project_root, semver, spec_diff};
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -29,15 +34,9 @@ tasks:
   conformance              lint openapi.yaml (Redocly, Spectral, openapi-spec-validator),
                            send every SDK operation through Prism, and run Schemathesis
                            against the mock server (installs pinned npm/PyPI tools)
-  bench                    run crates/invent-bench and print its tables, then one table of
-                           ratios (generated SDK / hand-written)
-  bench --build-cost       time clean builds of a minimal consumer of invent-sdk and of a
-                           hand-written client (scratch crates under the temp dir), then
-                           their rebuilds after a one-line edit, and print the ratios (slow);
-                           both with invent-sdk's default TLS (rustls + ring), or with
-                           --native-tls both with native-tls
-  bench --bulk             time `invent chat state --ids-from` against loops of single calls
-                           (release builds, the mock server binary, rate limit off)";
+  bench [--build-cost [--native-tls] | --bulk]
+                           the benchmarks of crates/invent-bench and their ratios, or a
+                           consumer's build cost, or bulk CLI runs (`cargo xtask bench --help`)";
 
 /// Exit code for a usage error or a task that could not run at all.
 const USAGE_ERROR: u8 = 2;
@@ -48,13 +47,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["codegen"] => codegen::run(codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(codegen::Mode::Check),
-        ["conformance"] => conformance::run(),
-        ["bench"] => bench::run(bench::Task::Run),
-        ["bench", "--build-cost"] => bench::run(bench::Task::BuildCost(build_cost::DEFAULT_TLS)),
-        ["bench", "--build-cost", "--native-tls"] => {
-            bench::run(bench::Task::BuildCost(build_cost::NATIVE_TLS))
-        }
-        ["bench", "--bulk"] => bench_bulk::run(),
+        ["conformance", rest @ ..] => return run_binary("invent-conformance", None, rest),
+        ["bench", rest @ ..] => return run_binary("invent-bench", Some("runner"), rest),
         ["spec-diff", rest @ ..] => return spec_diff_task(rest),
         ["semver", rest @ ..] => match base_arg(rest) {
             Ok(base) => semver::run(base),
@@ -98,6 +92,29 @@ fn base_arg<'a>(args: &[&'a str]) -> Result<Option<&'a str>, String> {
         [flag] if flag.starts_with('-') => Err(format!("unknown option: {flag}")),
         [rev] => Ok(Some(rev)),
         _ => Err(format!("too many arguments: {}", args.join(" "))),
+    }
+}
+
+/// Runs a binary of another crate of the workspace with `args` and exits as it did.
+fn run_binary(package: &str, bin: Option<&str>, args: &[&str]) -> ExitCode {
+    let mut command = Command::new(cargo());
+    command
+        .current_dir(project_root())
+        .args(["run", "--quiet", "--package", package]);
+    if let Some(bin) = bin {
+        command.args(["--bin", bin]);
+    }
+    match command.arg("--").args(args).status() {
+        Ok(status) => match status.code() {
+            Some(0) => ExitCode::SUCCESS,
+            Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            // Killed by a signal.
+            None => ExitCode::FAILURE,
+        },
+        Err(e) => {
+            eprintln!("error: running cargo run --package {package}: {e}");
+            ExitCode::from(USAGE_ERROR)
+        }
     }
 }
 

@@ -1,164 +1,220 @@
-//! What a regeneration changed in the models, in words a reviewer can scan.
+//! What a regeneration changed, in words a reviewer can scan: two models of
+//! the API ([`invent_codegen::model::Api`]) compared, never generated Rust.
 
 use std::collections::BTreeMap;
 
-use quote::ToTokens;
-use syn::{Fields, Item};
+use invent_codegen::model::{Api, Model, ModelKind, Operation};
 
-use crate::spec_diff::generated::{compact, render, types_module};
-
-/// The models of a generated SDK module: struct fields and enum variants.
-#[derive(Debug, Default)]
-pub struct ModelSummary {
-    structs: BTreeMap<String, BTreeMap<String, String>>,
-    enums: BTreeMap<String, Vec<String>>,
+/// One line per change from `old` to `new`: types, fields, enum values and
+/// operations added, removed or changed, in name order.
+pub fn changes(old: &Api, new: &Api) -> Vec<String> {
+    let mut out = Vec::new();
+    let names: std::collections::BTreeSet<&String> =
+        old.models.keys().chain(new.models.keys()).collect();
+    for name in names {
+        match (old.models.get(name), new.models.get(name)) {
+            (None, Some(_)) => out.push(format!("type added: {name}")),
+            (Some(_), None) => out.push(format!("type removed: {name}")),
+            (Some(old), Some(new)) => model_changes(old, new, &mut out),
+            (None, None) => {}
+        }
+    }
+    let old_ops: BTreeMap<&str, &Operation> = old
+        .operations
+        .iter()
+        .map(|op| (op.id.as_str(), op))
+        .collect();
+    let new_ops: BTreeMap<&str, &Operation> = new
+        .operations
+        .iter()
+        .map(|op| (op.id.as_str(), op))
+        .collect();
+    for (id, op) in &new_ops {
+        match old_ops.get(id) {
+            None => out.push(format!("operation added: {id} ({} {})", op.method, op.path)),
+            Some(old) if old != op => operation_changes(old, op, &mut out),
+            Some(_) => {}
+        }
+    }
+    for id in old_ops.keys().filter(|id| !new_ops.contains_key(*id)) {
+        out.push(format!("operation removed: {id}"));
+    }
+    out
 }
 
-impl ModelSummary {
-    /// Summarizes generated source; unparsable or empty source has no models.
-    pub fn of(source: &str) -> Self {
-        let mut summary = Self::default();
-        let Ok(file) = syn::parse_file(source) else {
-            return summary;
-        };
-        for item in types_module(&file).into_iter().flatten() {
-            match item {
-                Item::Struct(s) => {
-                    let fields = match &s.fields {
-                        Fields::Named(named) => named
-                            .named
-                            .iter()
-                            .filter_map(|f| {
-                                let name = f.ident.as_ref()?.to_string();
-                                Some((name, render(&f.ty)))
-                            })
-                            .collect(),
-                        other => BTreeMap::from([(
-                            String::new(),
-                            compact(&other.to_token_stream().to_string()),
-                        )]),
-                    };
-                    summary.structs.insert(s.ident.to_string(), fields);
-                }
-                Item::Enum(e) => {
-                    let variants = e.variants.iter().map(|v| v.ident.to_string()).collect();
-                    summary.enums.insert(e.ident.to_string(), variants);
-                }
-                _ => {}
-            }
-        }
-        summary
-    }
-
-    /// One line per change from `self` to `new`.
-    pub fn changes_to(&self, new: &ModelSummary) -> Vec<String> {
-        let mut out = Vec::new();
-        for (name, fields) in &new.structs {
-            match self.structs.get(name) {
-                None => out.push(format!("type added: {name}")),
-                Some(old) => diff_map(name, old, fields, &mut out),
-            }
-        }
-        for name in self
-            .structs
-            .keys()
-            .filter(|n| !new.structs.contains_key(*n))
-        {
-            out.push(format!("type removed: {name}"));
-        }
-        for (name, variants) in &new.enums {
-            match self.enums.get(name) {
-                None => out.push(format!("type added: {name}")),
-                Some(old) => {
-                    for v in variants.iter().filter(|v| !old.contains(v)) {
-                        out.push(format!("variant added: {name}::{v}"));
-                    }
-                    for v in old.iter().filter(|v| !variants.contains(v)) {
-                        out.push(format!("variant removed: {name}::{v}"));
-                    }
-                }
-            }
-        }
-        for name in self.enums.keys().filter(|n| !new.enums.contains_key(*n)) {
-            out.push(format!("type removed: {name}"));
-        }
-        out
+/// Named members of a model: struct fields and their types, enum values.
+fn members(model: &Model) -> (&'static str, BTreeMap<String, String>) {
+    match &model.kind {
+        ModelKind::Struct { fields } => (
+            "field",
+            fields
+                .iter()
+                .map(|f| (f.rust_name.clone(), format!("{} ({:?})", f.ty, f.presence)))
+                .collect(),
+        ),
+        ModelKind::OpenEnum { values } => (
+            "variant",
+            values
+                .iter()
+                .map(|v| (v.variant.clone(), v.wire.clone()))
+                .collect(),
+        ),
+        ModelKind::Enum { variants } => (
+            "variant",
+            variants
+                .iter()
+                .map(|v| (v.rust_name.clone(), format!("{:?}", v.data)))
+                .collect(),
+        ),
+        ModelKind::CheckedInteger { min, max, .. } => (
+            "range",
+            BTreeMap::from([(String::new(), format!("{min}..={max}"))]),
+        ),
+        ModelKind::Newtype { inner, .. } => (
+            "inner type",
+            BTreeMap::from([(String::new(), inner.to_string())]),
+        ),
     }
 }
 
-fn diff_map(
-    ty: &str,
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-    out: &mut Vec<String>,
-) {
-    for (field, new_ty) in new {
-        match old.get(field) {
-            None => out.push(format!("field added: {ty}.{field}")),
-            Some(old_ty) if old_ty != new_ty => {
-                out.push(format!("field changed: {ty}.{field}: {old_ty} -> {new_ty}"))
+fn model_changes(old: &Model, new: &Model, out: &mut Vec<String>) {
+    let name = &new.name;
+    let (old_kind, old_members) = members(old);
+    let (new_kind, new_members) = members(new);
+    if old_kind != new_kind {
+        out.push(format!(
+            "type changed: {name}: it is now a different kind of type"
+        ));
+        return;
+    }
+    let separator = if new_kind == "variant" { "::" } else { "." };
+    for (member, what) in &new_members {
+        match old_members.get(member) {
+            None => out.push(format!("{new_kind} added: {name}{separator}{member}")),
+            Some(before) if before != what && member.is_empty() => {
+                out.push(format!("{new_kind} changed: {name}: {before} -> {what}"))
+            }
+            Some(before) if before != what => out.push(format!(
+                "{new_kind} changed: {name}{separator}{member}: {before} -> {what}"
+            )),
+            Some(_) => {}
+        }
+    }
+    for member in old_members.keys().filter(|m| !new_members.contains_key(*m)) {
+        out.push(format!("{new_kind} removed: {name}{separator}{member}"));
+    }
+}
+
+fn operation_changes(old: &Operation, new: &Operation, out: &mut Vec<String>) {
+    let id = &new.id;
+    let params = |op: &Operation| -> BTreeMap<String, String> {
+        op.parameters
+            .iter()
+            .map(|p| {
+                let required = if p.required { "required" } else { "optional" };
+                (
+                    p.name.clone(),
+                    format!("{:?} {} ({required})", p.location, p.ty),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (params(old), params(new));
+    for (name, what) in &after {
+        match before.get(name) {
+            None => out.push(format!("parameter added: {id}.{name}")),
+            Some(b) if b != what => {
+                out.push(format!("parameter changed: {id}.{name}: {b} -> {what}"))
             }
             Some(_) => {}
         }
     }
-    for field in old.keys().filter(|f| !new.contains_key(*f)) {
-        out.push(format!("field removed: {ty}.{field}"));
+    for name in before.keys().filter(|n| !after.contains_key(*n)) {
+        out.push(format!("parameter removed: {id}.{name}"));
     }
-}
-
-/// The formatted source of model `name` in generated source, as the model
-/// snapshots show it; `None` when there is no such model.
-pub fn model_source(source: &str, name: &str) -> Option<String> {
-    let file = syn::parse_file(source).ok()?;
-    let item = types_module(&file)?.iter().find(|item| match item {
-        Item::Struct(s) => s.ident == name,
-        Item::Enum(e) => e.ident == name,
-        _ => false,
-    })?;
-    Some(prettyplease::unparse(&syn::File {
-        shebang: None,
-        attrs: Vec::new(),
-        items: vec![item.clone()],
-    }))
+    let rest_changed = (
+        &old.method,
+        &old.path,
+        &old.body,
+        &old.success,
+        old.idempotent,
+    ) != (
+        &new.method,
+        &new.path,
+        &new.body,
+        &new.success,
+        new.idempotent,
+    );
+    if rest_changed {
+        out.push(format!(
+            "operation changed: {id} (method, path, body, response or retry safety)"
+        ));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn model_source_finds_one_model() {
-        let source = "pub mod types { pub struct A { pub x: i64 } pub enum E { P } }";
-        assert_eq!(
-            model_source(source, "A").as_deref(),
-            Some("pub struct A {\n    pub x: i64,\n}\n")
-        );
-        assert_eq!(
-            model_source(source, "E").as_deref(),
-            Some("pub enum E {\n    P,\n}\n")
-        );
-        assert_eq!(model_source(source, "Missing"), None);
+    fn api(spec: &str) -> Api {
+        let spec = invent_codegen::parse_spec(spec, "test").unwrap();
+        invent_codegen::build_model(&spec).unwrap()
     }
 
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: 0.1.0}
+paths:
+  /a/{id}:
+    get:
+      operationId: get_a
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/A"}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        x: {type: string}
+        y: {type: integer, format: int64}
+    E: {type: string, enum: [P, Q]}
+    Gone: {type: object, properties: {z: {type: string}}}
+"##;
+
     #[test]
-    fn reports_types_fields_and_variants() {
-        let old = ModelSummary::of(
-            "pub mod types { pub struct A { pub x: Option<String>, pub y: i64 } pub enum E { P, Q } pub struct Gone {} }",
-        );
-        let new = ModelSummary::of(
-            "pub mod types { pub struct A { pub x: String, pub z: bool } pub enum E { P, R } pub struct B {} }",
-        );
+    fn reports_types_fields_variants_and_operations() {
+        let old = api(SPEC);
+        let new = api(&SPEC
+            .replace(
+                "x: {type: string}",
+                "x: {type: boolean}\n        z: {type: boolean}",
+            )
+            .replace("        y: {type: integer, format: int64}\n", "")
+            .replace("enum: [P, Q]", "enum: [P, R]")
+            .replace("Gone:", "B:")
+            .replace(
+                "schema: {type: string}}",
+                "schema: {type: string}}\n        - {name: q, in: query, schema: {type: string}}",
+            ));
         assert_eq!(
-            old.changes_to(&new),
+            changes(&old, &new),
             vec![
-                "field changed: A.x: Option<String> -> String",
+                "field changed: A.x: Option<String> (Optional) -> Option<bool> (Optional)",
                 "field added: A.z",
                 "field removed: A.y",
                 "type added: B",
-                "type removed: Gone",
                 "variant added: E::R",
                 "variant removed: E::Q",
+                "type removed: Gone",
+                "parameter added: get_a.q",
             ]
         );
+        assert!(changes(&new, &new).is_empty());
     }
 }

@@ -7,18 +7,23 @@
 //! (under `<target>/regenerate-e2e/`):
 //!
 //! 1. spec-diff rates the edit: additive, a minor bump;
-//! 2. codegen regenerates the reviewed copy, which shows the new field and
-//!    variant;
+//! 2. codegen regenerates the reviewed copies, which show the new field and
+//!    variant, and the insta snapshots of the generated code (as `cargo
+//!    xtask codegen` does);
 //! 3. cargo builds the copy: the SDK, the mock server, the CLI and a tiny
 //!    consumer binary, whose code calls `client.get_chat(..).include(..)
 //!    .limit(..)` and matches `ChatStatus::Archived`, so it only compiles
 //!    if the build script generated them;
 //! 4. the consumer runs the call through the SDK and through `invent api`
-//!    against an in-process mock server, and checks the requests that server
-//!    recorded (method, encoded id, query string);
+//!    against an in-process mock server, checks the requests that server
+//!    recorded (method, encoded id, query string), its count for `get_chat`
+//!    and a fault injected into `get_chat` alone;
 //! 5. the mock server binary built from the copy answers the new GET from
 //!    the spec's example, after auth (401 without the key), with a request
-//!    id, and `invent api get_chat` prints that example.
+//!    id, and `invent api get_chat` prints that example;
+//! 6. the copy's own tests pass: `cargo test` of the SDK, its httpmock
+//!    helpers, the mock server, the CLI and the integration tests, as they
+//!    are in the workspace (so none of them may pin the spec's operations).
 //!
 //! The copy builds with the workspace's target directory as cargo's build
 //! directory, so it reuses the dependencies `cargo test` already built;
@@ -36,16 +41,30 @@ use std::time::{Duration, Instant};
 
 use xtask::codegen::{SDK_REVIEW_COPY, SPEC};
 use xtask::spec_diff::{self, Bump};
-use xtask::summary::ModelSummary;
 
-/// The crates the copy needs, each without its tests, benches and examples.
-const CRATES: [&str; 4] = [
+/// The crates the copy needs, each with its tests and examples (not its
+/// benches).
+const CRATES: [&str; 6] = [
     "invent-codegen",
     "invent-sdk",
+    "invent-sdk-httpmock",
     "invent-mock-server",
     "invent-cli",
+    "invent-integration-tests",
 ];
-const SKIPPED_DIRS: [&str; 4] = ["tests", "benches", "examples", "target"];
+const SKIPPED_DIRS: [&str; 2] = ["benches", "target"];
+/// The packages whose tests run in the copy: everything that must cover
+/// every operation of the spec.
+const TESTED: [&str; 5] = [
+    "invent-sdk",
+    "invent-sdk-httpmock",
+    "invent-mock-server",
+    "invent-cli",
+    "invent-integration-tests",
+];
+/// Files of the workspace root the copied crates read (the README is the
+/// SDK's doctest).
+const ROOT_FILES: [&str; 1] = ["README.md"];
 /// Where the copy keeps the crates: NOT `crates/`. Cargo hashes a path
 /// package by its path relative to the workspace root, so copies at the same
 /// relative paths would get the same unit names as the workspace's own crates
@@ -163,6 +182,15 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where the workspace file `path` (relative to its root) is in the copy:
+/// the crates are under [`COPY_CRATES_DIR`], not `crates/`.
+fn in_copy(copy: &Path, path: &str) -> PathBuf {
+    match path.strip_prefix("crates/") {
+        Some(rest) => copy.join(COPY_CRATES_DIR).join(rest),
+        None => copy.join(path),
+    }
+}
+
 /// Writes `contents` unless the file already holds exactly that, so cargo
 /// sees unchanged sources as unchanged and the rebuild stays incremental.
 fn sync_file(path: &Path, contents: &[u8]) {
@@ -223,9 +251,7 @@ fn copy_manifest(real: &str) -> String {
                 .chain(["\"consumer\"".to_owned()])
                 .collect();
             out.push_str(&format!("members = [{}]\n", members.join(", ")));
-        } else if line.starts_with("default-members = ")
-            || line.starts_with("invent-sdk-httpmock = ")
-        {
+        } else if line.starts_with("default-members = ") {
             continue;
         } else {
             out.push_str(
@@ -317,8 +343,24 @@ async fn main() {
     for request in &requests {
         assert_eq!(request.header("authorization"), Some("Bearer invent-mock-key"));
         assert!(request.body.is_empty(), "a GET with a body: {request:?}");
+        assert_eq!(request.operation_id(), Some("get_chat"));
     }
     println!("requests: {seen:?}");
+
+    // The mock server counts the new operation, and injects a fault into it alone.
+    let get_chat = &invent_sdk::operations::GET_CHAT;
+    let counts = server.request_counts();
+    assert_eq!((counts.of(get_chat), counts.get("get_chat")), (2, Some(2)), "{counts:?}");
+    server.push_fault(invent_mock_server::Fault::status(503).only_for(get_chat));
+    let err = client
+        .get_chat("@CHAT_ID@")
+        .max_retries(0)
+        .send()
+        .await
+        .expect_err("the injected 503");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    assert_eq!(server.pending_faults(), 0);
+    println!("counts: {:?}", server.request_counts());
     server.shutdown().await;
 }
 "#;
@@ -438,6 +480,10 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
             &SKIPPED_DIRS,
         );
     }
+    for name in ROOT_FILES {
+        let bytes = std::fs::read(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        sync_file(&copy.join(name), &bytes);
+    }
     let real_manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
     sync_file(
         &copy.join("Cargo.toml"),
@@ -460,10 +506,10 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
     let old_spec = std::fs::read_to_string(root.join(SPEC)).expect("openapi.yaml");
     let new_spec = edited_spec(&old_spec);
     sync_file(&copy.join(SPEC), new_spec.as_bytes());
-    sync_file(
-        &copy.join(COPY_CRATES_DIR).join("invent-sdk/openapi.yaml"),
-        new_spec.as_bytes(),
-    );
+    for name in ["invent-sdk", "invent-sdk-httpmock"] {
+        let spec = copy.join(COPY_CRATES_DIR).join(name).join(SPEC);
+        sync_file(&spec, new_spec.as_bytes());
+    }
 
     // Step 2: spec-diff says additive, minor.
     let new_label = "openapi.yaml + get_chat";
@@ -482,17 +528,20 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
         );
     }
 
-    // Step 3: regenerate the reviewed copy; it shows the new field and variant.
+    // Step 3: regenerate the reviewed copies; the SDK's shows the new field and variant.
     let artifacts = xtask::codegen::generate(&copy.join(SPEC)).expect("codegen");
     let sdk = artifacts
         .iter()
         .find(|a| a.path == SDK_REVIEW_COPY)
         .expect("the SDK's reviewed copy");
-    let before = std::fs::read_to_string(root.join(SDK_REVIEW_COPY)).expect("reviewed copy");
-    let changes = ModelSummary::of(&before).changes_to(&ModelSummary::of(&sdk.contents));
+    let changes = xtask::summary::changes(
+        &xtask::codegen::checked_in_model(&root).expect("checked-in snapshots"),
+        &xtask::codegen::model(&copy.join(SPEC)).expect("model of the copy's spec"),
+    );
     for change in [
         "field added: Chat.priority",
         "variant added: ChatStatus::Archived",
+        "operation added: get_chat (GET /chats/{chat_id})",
     ] {
         assert!(
             changes.iter().any(|c| c == change),
@@ -505,21 +554,27 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
             "the generated SDK has no {code}"
         );
     }
-    sync_file(&copy.join(SDK_REVIEW_COPY), sdk.contents.as_bytes());
+    for artifact in &artifacts {
+        sync_file(&in_copy(&copy, artifact.path), artifact.contents.as_bytes());
+    }
 
     // Step 4: build the copy. The workspace's target directory is the build
     // directory (shared dependencies); the binaries go to their own directory.
     let bin_dir = work.join("target");
-    let build = |offline: bool| {
+    let cargo = |args: &[&str]| {
         let mut cargo = Command::new(xtask::cargo());
         cargo
             .current_dir(&copy)
-            .args(["build", "--workspace", "--bins", "--quiet"])
-            .args(offline.then_some("--offline"))
+            .args(args)
             .env("CARGO_BUILD_BUILD_DIR", &target)
             .env("CARGO_TARGET_DIR", &bin_dir)
             .env_remove("CARGO_BUILD_TARGET_DIR");
-        run(&mut cargo, BUILD_TIMEOUT)
+        cargo
+    };
+    let build = |offline: bool| {
+        let mut build = cargo(&["build", "--workspace", "--bins", "--quiet"]);
+        build.args(offline.then_some("--offline"));
+        run(&mut build, BUILD_TIMEOUT)
     };
     let build_started = Instant::now();
     let mut built = build(true);
@@ -617,8 +672,53 @@ fn a_new_operation_field_and_enum_value_reach_the_sdk_and_the_cli() {
     );
     drop(server);
 
+    // Step 7: the snapshots `cargo xtask codegen` rewrites after the reviewed
+    // copies, then the copy's own tests, unchanged, with snapshots checked
+    // as CI checks them.
+    let tests_started = Instant::now();
+    let mut snapshots = cargo(&[
+        "test",
+        "--offline",
+        "--quiet",
+        "-p",
+        "invent-sdk",
+        "--test",
+        "generated_models",
+    ]);
+    snapshots
+        .env("INSTA_UPDATE", "always")
+        .env("INSTA_FORCE_PASS", "0")
+        .env_remove("CI");
+    let snapshots = run(&mut snapshots, BUILD_TIMEOUT);
+    assert!(
+        snapshots.ok,
+        "the copy's snapshots could not be regenerated:\n{}\n{}",
+        snapshots.stdout, snapshots.stderr
+    );
+    let mut tests = cargo(&["test", "--offline", "--quiet", "--no-fail-fast"]);
+    for package in TESTED {
+        tests.args(["-p", package]);
+    }
+    // The workspace's own run gives the fuzz and load tests their depth;
+    // here they need only pass, so they run at a tenth of their default size.
+    tests
+        .env("INSTA_UPDATE", "no")
+        .env("CI", "true")
+        .env("INVENT_PROPTEST_CASES", "200")
+        .env("INVENT_LOAD_CALLS", "200");
+    let tested = run(&mut tests, BUILD_TIMEOUT);
+    assert!(
+        tested.ok,
+        "the copy's tests fail after adding an operation (in {}):\n{}\n{}",
+        copy.display(),
+        tested.stdout,
+        tested.stderr
+    );
+    let tests_time = tests_started.elapsed();
+
     eprintln!(
-        "regenerate end to end: {:.1?} in all, {build_time:.1?} building the copy\n{}",
+        "regenerate end to end: {:.1?} in all, {build_time:.1?} building the copy, \
+         {tests_time:.1?} building and running its tests\n{}",
         started.elapsed(),
         consumer.stdout
     );

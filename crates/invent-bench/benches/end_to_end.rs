@@ -20,9 +20,10 @@
 //! the calls per side and cell (default 5,000). Lines starting with `RATIO|`
 //! are for `cargo xtask bench`.
 //!
-//! For a profiler: `INVENT_E2E_PROFILE=<sdk|raw>:<update|fork>[:<concurrency>]`
+//! For a profiler: `INVENT_E2E_PROFILE=<sdk|raw|sdk-mw>:<update|fork>[:<concurrency>]`
 //! makes the binary only run `INVENT_E2E_CALLS` calls of one side against the
-//! fixed server (after 200 warm-up calls), e.g. under
+//! fixed server (after 200 warm-up calls; `sdk-mw` is the SDK with one no-op
+//! middleware), e.g. under
 //! `valgrind --tool=callgrind --separate-threads=yes`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // A benchmark fails by panicking.
@@ -210,12 +211,17 @@ fn profile(rts: &Runtimes, spec: &str, calls: usize) {
     let side = match parts.next() {
         Some("sdk") => Side::Sdk,
         Some("raw") => Side::Raw,
-        _ => panic!("INVENT_E2E_PROFILE={spec}: expected <sdk|raw>:<update|fork>[:<concurrency>]"),
+        Some("sdk-mw") => Side::SdkNoOpMiddleware,
+        _ => panic!(
+            "INVENT_E2E_PROFILE={spec}: expected <sdk|raw|sdk-mw>:<update|fork>[:<concurrency>]"
+        ),
     };
     let op = match parts.next() {
         Some("update") => Op::Update,
         Some("fork") => Op::Fork,
-        _ => panic!("INVENT_E2E_PROFILE={spec}: expected <sdk|raw>:<update|fork>[:<concurrency>]"),
+        _ => panic!(
+            "INVENT_E2E_PROFILE={spec}: expected <sdk|raw|sdk-mw>:<update|fork>[:<concurrency>]"
+        ),
     };
     let c: usize = parts.next().map_or(1, |c| c.parse().expect("concurrency"));
     let (server, clients) = Server::start(Kind::Fixed, &rts.server);

@@ -44,6 +44,9 @@ pub enum Op {
 pub enum Side {
     /// `invent_sdk::Client`.
     Sdk,
+    /// `invent_sdk::Client` with one middleware that does nothing but pass
+    /// the request on: the price of the middleware chain itself.
+    SdkNoOpMiddleware,
     /// [`RawClient`]: `reqwest` + `serde_json` into [`hand_written::Chat`].
     Raw,
 }
@@ -208,6 +211,7 @@ impl Target {
 #[derive(Clone, Debug)]
 pub struct Clients {
     sdk: Client,
+    sdk_no_op_middleware: Client,
     raw: RawClient,
     target: Arc<Target>,
     update: hand_written::UpdateChatStateRequest,
@@ -217,16 +221,20 @@ pub struct Clients {
 impl Clients {
     /// Builds the SDK client and the raw client for `target`.
     pub fn new(target: Target) -> Result<Clients, String> {
-        let sdk = Client::builder()
+        let builder = Client::builder()
             .api_key(&target.api_key)
             .base_url(&target.url)
             .user_agent(USER_AGENT)
-            .timeout(TIMEOUT)
+            .timeout(TIMEOUT);
+        let sdk = builder.clone().build().map_err(|e| e.to_string())?;
+        let sdk_no_op_middleware = builder
+            .middleware(NoOpMiddleware)
             .build()
             .map_err(|e| e.to_string())?;
         let raw = RawClient::new(&target.url, &target.api_key)?;
         Ok(Clients {
             sdk,
+            sdk_no_op_middleware,
             raw,
             update: hand_written::UpdateChatStateRequest {
                 ai_enabled: Some(true),
@@ -245,10 +253,13 @@ impl Clients {
     /// decoded chat has an id, so neither can skip decoding.
     pub async fn call(&self, side: Side, op: Op) -> Result<(), String> {
         let t = &*self.target;
+        let sdk = match side {
+            Side::SdkNoOpMiddleware => &self.sdk_no_op_middleware,
+            _ => &self.sdk,
+        };
         let id = match (side, op) {
-            (Side::Sdk, Op::Update) => {
-                let chat = self
-                    .sdk
+            (Side::Sdk | Side::SdkNoOpMiddleware, Op::Update) => {
+                let chat = sdk
                     .update_chat_state(&t.chat_id)
                     .ai_enabled(true)
                     .csat_score(5)
@@ -257,9 +268,8 @@ impl Clients {
                     .map_err(|e| e.to_string())?;
                 chat.into_inner().id
             }
-            (Side::Sdk, Op::Fork) => {
-                let chat = self
-                    .sdk
+            (Side::Sdk | Side::SdkNoOpMiddleware, Op::Fork) => {
+                let chat = sdk
                     .fork_chat(&t.chat_id)
                     .message_id(&t.message_id)
                     .send()
@@ -280,6 +290,22 @@ impl Clients {
             return Err(format!("{side:?} {op:?}: the chat has no id"));
         }
         Ok(())
+    }
+}
+
+/// Passes every request on unchanged.
+#[derive(Debug)]
+struct NoOpMiddleware;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for NoOpMiddleware {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        next.run(req, extensions).await
     }
 }
 
@@ -382,18 +408,22 @@ mod tests {
     async fn sdk_and_raw_send_the_same_requests() {
         let server = FixedServer::start_recording().await.unwrap();
         let clients = Clients::new(Target::fixed(&server)).unwrap();
+        let sides = [Side::Sdk, Side::Raw, Side::SdkNoOpMiddleware];
         for op in [Op::Update, Op::Fork] {
-            clients.call(Side::Sdk, op).await.unwrap();
-            clients.call(Side::Raw, op).await.unwrap();
+            for side in sides {
+                clients.call(side, op).await.unwrap();
+            }
         }
         let seen = server.seen();
-        assert_eq!(seen.len(), 4);
-        for pair in seen.chunks(2) {
-            let (sdk, raw) = (&pair[0], &pair[1]);
-            assert_eq!(sdk.method, raw.method);
-            assert_eq!(sdk.uri, raw.uri);
-            assert_eq!(sdk.body, raw.body, "{}", sdk.uri);
-            assert_eq!(sorted(&sdk.headers), sorted(&raw.headers), "{}", sdk.uri);
+        assert_eq!(seen.len(), 2 * sides.len());
+        for same_op in seen.chunks(sides.len()) {
+            let raw = &same_op[1];
+            for sdk in [&same_op[0], &same_op[2]] {
+                assert_eq!(sdk.method, raw.method);
+                assert_eq!(sdk.uri, raw.uri);
+                assert_eq!(sdk.body, raw.body, "{}", sdk.uri);
+                assert_eq!(sorted(&sdk.headers), sorted(&raw.headers), "{}", sdk.uri);
+            }
         }
         assert_eq!(&seen[0].body[..], br#"{"ai_enabled":true,"csat_score":5}"#);
         assert_eq!(

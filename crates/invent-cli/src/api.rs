@@ -10,7 +10,7 @@ use invent_sdk::{Client, DynamicCall, Operation};
 
 use crate::Output;
 
-/// `invent api <OPERATION_ID> [--param NAME=VALUE]... [--body JSON|@FILE|-]`
+/// `invent api <OPERATION_ID> [--param NAME=VALUE]... [--header NAME:VALUE]... [--body JSON|@FILE|-]`
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// The operation, by its `operationId` in the spec (`invent api --list`).
@@ -21,12 +21,17 @@ pub struct ApiArgs {
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
 
+    /// A request header, e.g. 'X-Trace-Id: 42' (repeatable; not Authorization:
+    /// the key comes from INVENT_API_KEY).
+    #[arg(long = "header", short = 'H', value_name = "NAME:VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
     /// The JSON body: inline, `@FILE`, or `-` for standard input.
     #[arg(long, value_name = "JSON|@FILE|-")]
     pub body: Option<String>,
 
     /// List the operations (method, path, parameters) and exit.
-    #[arg(long, conflicts_with_all = ["operation_id", "params", "body"])]
+    #[arg(long, conflicts_with_all = ["operation_id", "params", "headers", "body"])]
     pub list: bool,
 }
 
@@ -34,6 +39,16 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
         _ => Err(format!("expected NAME=VALUE, got {text:?}")),
+    }
+}
+
+/// `NAME:VALUE`, as curl writes headers (spaces around the value trimmed).
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("expected NAME:VALUE, got {text:?}")),
     }
 }
 
@@ -110,6 +125,9 @@ pub async fn run(
     for (name, value) in &args.params {
         call = call.param(name, value);
     }
+    for (name, value) in &args.headers {
+        call = call.header(name, value);
+    }
     if let Some(body) = &args.body {
         call = call.body(read_body(body)?);
     }
@@ -117,7 +135,7 @@ pub async fn run(
     let response = client.call_operation(id, call).await.map_err(|e| match e {
         // The SDK's checks against the spec: a usage error, nothing was sent.
         invent_sdk::Error::InvalidInput { .. } => Failure::Usage(e.to_string()),
-        other => Failure::Call(crate::with_causes(&other)),
+        other => Failure::Call(invent_sdk::ErrorChain::new(&other).to_string()),
     })?;
     let text = serde_json::to_string_pretty(&*response)
         .map_err(|e| Failure::Call(format!("could not encode the response: {e}")))?;
@@ -136,6 +154,16 @@ mod tests {
         );
         assert!(parse_param("chat_id").is_err());
         assert!(parse_param("=x").is_err());
+    }
+
+    #[test]
+    fn headers_are_name_colon_value() {
+        assert_eq!(
+            parse_header("X-Trace-Id: a:b ").expect("valid"),
+            ("X-Trace-Id".to_owned(), "a:b".to_owned())
+        );
+        assert!(parse_header("X-Trace-Id").is_err());
+        assert!(parse_header(": x").is_err());
     }
 
     #[test]

@@ -133,8 +133,14 @@ pub struct ForkArgs {
 
     /// Send again the forks the journal lists as unknown (the server may
     /// have created them: check first, or accept duplicates).
-    #[arg(long, requires = "journal", help_heading = "Bulk runs")]
+    #[arg(long, conflicts_with = "no_journal", help_heading = "Bulk runs")]
     pub retry_unknown: bool,
+
+    /// Keep no journal. By default a fork run records every row in FILE.journal.jsonl
+    /// next to its input (standard input: ./invent-fork-stdin.journal.jsonl), so
+    /// that running it again never forks a done row twice; without one, it does.
+    #[arg(long, conflicts_with = "journal", help_heading = "Bulk runs")]
+    pub no_journal: bool,
 
     #[command(flatten)]
     pub bulk: BulkArgs,
@@ -161,9 +167,15 @@ pub struct BulkArgs {
     pub rate_limit: Option<u32>,
 
     /// Record each finished item in FILE (JSON lines, fsynced): a rerun with
-    /// the same file skips what is done and tries failures again.
+    /// the same file skips what is done and tries failures again. One run at
+    /// a time: a second run on a journal in use stops before sending.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+
+    /// Use the journal even though it was written for another command,
+    /// change or base URL: what it records as done is skipped.
+    #[arg(long)]
+    pub reuse_journal: bool,
 }
 
 /// Parses the command line; a usage error (including a bulk option without
@@ -172,7 +184,10 @@ pub fn parse() -> Cli {
     let cli = Cli::parse();
     let stray = match &cli.command {
         Command::Chat(ChatCommand::State(args)) if args.ids_from.is_none() => args.bulk.given(),
-        Command::Chat(ChatCommand::Fork(args)) if args.from.is_none() => args.bulk.given(),
+        Command::Chat(ChatCommand::Fork(args)) if args.from.is_none() => args
+            .bulk
+            .given()
+            .or(args.no_journal.then_some("--no-journal")),
         _ => None,
     };
     if let Some(flag) = stray {
@@ -196,6 +211,8 @@ impl BulkArgs {
             Some("--rate-limit")
         } else if self.journal.is_some() {
             Some("--journal")
+        } else if self.reuse_journal {
+            Some("--reuse-journal")
         } else {
             None
         }

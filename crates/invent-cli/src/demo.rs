@@ -20,7 +20,7 @@ pub async fn run(out: &mut Output) -> Result<(), String> {
         .map_err(|e| {
             format!(
                 "could not start the embedded server: {}",
-                crate::with_causes(&e)
+                invent_sdk::ErrorChain::new(&e)
             )
         })?;
     let result = walk_through(out, &server).await;
@@ -158,7 +158,7 @@ fn show(
     title: &str,
     result: Result<ApiResponse<Chat>, invent_sdk::Error>,
 ) -> Result<(), String> {
-    let response = result.map_err(|e| format!("{title}: {}", crate::with_causes(&e)))?;
+    let response = result.map_err(|e| format!("{title}: {}", invent_sdk::ErrorChain::new(&e)))?;
     out.line(title)?;
     let summary = chat_summary(&response, response.request_id());
     for line in summary.lines() {

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use invent_sdk::types::ChatStateStatus;
-use invent_sdk::{ApiResponse, Client, ClientBuilder};
+use invent_sdk::{ApiResponse, Client, ClientBuilder, ErrorChain, ForkChat, UpdateChatState};
 
 use crate::cli::{ChatCommand, Cli, Command, StateArgs};
 
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(api::Failure::Call(message)) => fail(&message),
             Err(api::Failure::Usage(message)) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", render::for_terminal(&message));
                 ExitCode::from(2)
             }
         };
@@ -49,8 +49,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints `message` (which may quote a server) as one line on stderr.
 fn fail(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", render::for_terminal(message));
     ExitCode::FAILURE
 }
 
@@ -65,35 +66,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             let response = match command {
                 ChatCommand::State(args) => {
                     let chat_id = args.chat_id.as_deref().unwrap_or_default();
-                    update_state(&client, chat_id, args).await
+                    state_call(&client, chat_id, args).send().await
                 }
                 ChatCommand::Fork(args) => {
                     let chat_id = args.chat_id.as_deref().unwrap_or_default();
                     let message_id = args.message.as_deref().unwrap_or_default();
-                    fork(&client, chat_id, message_id, args.title.as_deref()).await
+                    fork_call(&client, chat_id, message_id, args.title.as_deref())
+                        .send()
+                        .await
                 }
             }
-            .map_err(|e| with_causes(&e))?;
+            .map_err(|e| ErrorChain::new(&e).to_string())?;
             print_chat(&mut Output::stdout(), &response, cli.json)
         }
     }
-}
-
-/// `error` and its causes, on one line. The SDK's `Display` says what
-/// happened and leaves the cause ("connection refused") to `source()`.
-pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // Some libraries also put their cause in their own message.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn client(base_url: Option<&str>) -> Result<Client, String> {
@@ -109,12 +95,9 @@ fn client_builder(base_url: Option<&str>) -> Result<ClientBuilder, String> {
     Ok(builder)
 }
 
-/// Applies the change the flags describe to one chat (also per chat of a bulk run).
-async fn update_state(
-    client: &Client,
-    chat_id: &str,
-    args: &StateArgs,
-) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
+/// The call that applies the change the flags describe to one chat (also
+/// per chat of a bulk run, which adds its own per-call options).
+fn state_call<'a>(client: &'a Client, chat_id: &str, args: &StateArgs) -> UpdateChatState<'a> {
     let mut call = client.update_chat_state(chat_id);
     if let Some(state) = args.state {
         call = call.state(ChatStateStatus::from(state));
@@ -137,22 +120,22 @@ async fn update_state(
     if let Some(score) = args.csat {
         call = call.csat_score(score);
     }
-    call.send().await
+    call
 }
 
-/// Forks one chat with the SDK's default retries: never again where the
-/// server may already have created the fork.
-async fn fork(
-    client: &Client,
+/// The call that forks one chat, with the SDK's default retries: never
+/// again where the server may already have created the fork.
+fn fork_call<'a>(
+    client: &'a Client,
     chat_id: &str,
     message_id: &str,
     title: Option<&str>,
-) -> Result<ApiResponse<invent_sdk::types::Chat>, invent_sdk::Error> {
+) -> ForkChat<'a> {
     let mut call = client.fork_chat(chat_id).message_id(message_id);
     if let Some(title) = title {
         call = call.title(title);
     }
-    call.send().await
+    call
 }
 
 fn print_chat(

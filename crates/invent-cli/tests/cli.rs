@@ -297,6 +297,15 @@ fn the_command_line_surface() {
 /// A server (or proxy) that echoes the request's `Authorization` header back:
 /// in `x-request-id` and in the body `body(auth)`, under `status_line`.
 fn echoing_server(status_line: &'static str, body: fn(&str) -> String) -> String {
+    echoing_server_of("authorization:", status_line, body)
+}
+
+/// As [`echoing_server`], echoing the header `name` (lower case, with its colon).
+fn echoing_server_of(
+    name: &'static str,
+    status_line: &'static str,
+    body: fn(&str) -> String,
+) -> String {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -307,7 +316,7 @@ fn echoing_server(status_line: &'static str, body: fn(&str) -> String) -> String
             let mut line = String::new();
             while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
                 let lower = line.to_ascii_lowercase();
-                if let Some(value) = lower.strip_prefix("authorization:") {
+                if let Some(value) = lower.strip_prefix(name) {
                     let start = line.len() - value.len();
                     auth = line[start..].trim().to_owned();
                 } else if let Some(value) = lower.strip_prefix("content-length:") {
@@ -509,6 +518,42 @@ fn api_lists_the_operations_without_a_key() {
 }
 
 #[test]
+fn api_sends_headers_given_with_header_and_refuses_authorization() {
+    let url = echoing_server_of("x-trace-id:", "HTTP/1.1 200 OK", |value| {
+        format!(r#"{{"id":"{value}"}}"#)
+    });
+    let api = |header: &str| {
+        Command::cargo_bin("invent")
+            .expect("binary")
+            .env_clear()
+            .env("INVENT_API_KEY", DEFAULT_API_KEY)
+            .env("INVENT_BASE_URL", &url)
+            .args([
+                "api",
+                "update_chat_state",
+                "-p",
+                "chat_id=c",
+                "--body",
+                "{}",
+            ])
+            .args(["--header", header])
+            .output()
+            .expect("runs")
+    };
+    let out = api("X-Trace-Id: run-42");
+    assert!(out.status.success(), "{out:?}");
+    assert!(text(&out.stdout).contains(r#""id": "run-42""#), "{out:?}");
+
+    let out = api("Authorization: Bearer sk-other");
+    assert_eq!(out.status.code(), Some(2), "usage: nothing was sent");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("authorization") && !stderr.contains("sk-other"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn api_connection_errors_name_their_cause_once() {
     // A port nothing listens on: bound, then closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -534,4 +579,86 @@ fn api_connection_errors_name_their_cause_once() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert_eq!(stderr.matches("refused").count(), 1, "{stderr}");
+}
+
+/// Issue 20: `..\..\orgs\c\secret` used to be sent as `PATCH
+/// /orgs/c/secret/state` with the API key (the URL standard reads `\` as
+/// `/`). From every entry point of the CLI, an id is one path segment that
+/// the server decodes back to the id, under a base URL with a path too.
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_with_backslashes_stay_in_their_segment_from_every_command() {
+    let server = MockServer::start().await;
+    let dir = std::env::temp_dir().join(format!("invent-segments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("ids.txt"), "..\\..\\orgs\\c\\secret\n").expect("write");
+    std::fs::write(dir.join("forks.csv"), "chat_id,message_id\n..\\x,m\n").expect("write");
+    let id = r"..\..\orgs\c\secret";
+    let path = |name: &str| dir.join(name).display().to_string();
+    let body = r#"{"csat_score":5}"#;
+    let commands: [Vec<String>; 5] = [
+        ["chat", "state", id, "--csat", "5"]
+            .map(String::from)
+            .to_vec(),
+        ["chat", "fork", r"..\x", "--message", "m"]
+            .map(String::from)
+            .to_vec(),
+        [
+            "api",
+            "update_chat_state",
+            "--param",
+            &format!("chat_id={id}"),
+            "--body",
+            body,
+        ]
+        .map(String::from)
+        .to_vec(),
+        [
+            "chat",
+            "state",
+            "--ids-from",
+            &path("ids.txt"),
+            "--csat",
+            "5",
+            "--journal",
+            &path("state.jsonl"),
+        ]
+        .map(String::from)
+        .to_vec(),
+        [
+            "chat",
+            "fork",
+            "--from",
+            &path("forks.csv"),
+            "--journal",
+            &path("forks.jsonl"),
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (base, prefix) in [
+        (server.url().to_owned(), ""),
+        (format!("{}/invent", server.url()), "/invent"),
+    ] {
+        for args in &commands {
+            let before = server.requests().len();
+            let mut cmd = invent(&server);
+            cmd.env("INVENT_BASE_URL", &base).args(args);
+            let out = run(cmd).await;
+            let requests = server.requests();
+            let sent = &requests[before..];
+            assert!(!sent.is_empty(), "{args:?}: {}", text(&out.stderr));
+            let expected = if args[1] == "fork" {
+                format!("{prefix}/chats/..%5Cx/fork")
+            } else {
+                format!("{prefix}/chats/..%5C..%5Corgs%5Cc%5Csecret/state")
+            };
+            for request in sent {
+                assert_eq!(request.path, expected, "{args:?}");
+            }
+        }
+        for journal in ["state.jsonl", "forks.jsonl"] {
+            let _ = std::fs::remove_file(dir.join(journal));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,18 +5,24 @@
 //! integer into `NonZeroU64`, enforcing neither bound. For every named string
 //! enum and every named bounded integer in `components.schemas` we emit a type
 //! that does what the API needs and tell progenitor to use it instead.
+//!
+//! What is emitted is the type as data, a `crate::open_enum!` or
+//! `crate::checked_integer!` invocation whose body reads as the type it
+//! declares; the impls every such type shares live once in invent-sdk's
+//! macros, tested there.
 
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::naming::variant_name;
 use crate::GenerateError;
 
 /// A schema replaced by an emitted type.
 pub(crate) struct Emitted {
     /// The schema's name in `components.schemas` (and the Rust type's name).
     pub name: String,
-    /// The type's definition and impls.
+    /// The macro invocation that declares the type.
     pub tokens: TokenStream,
     /// A checked integer newtype (`TryFrom<i64, Error = OutOfRange>`).
     pub checked: bool,
@@ -58,23 +64,14 @@ pub(crate) fn emit_all(spec: &OpenAPI) -> Result<Vec<Emitted>, GenerateError> {
     Ok(out)
 }
 
-/// `PUBLIC_READ` -> `PublicRead`, `whatsapp_bot` -> `WhatsappBot`.
-fn variant_name(value: &str) -> String {
-    value
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
+/// `crate::open_enum! { .. }`: the enum as data (docs, variants with their
+/// wire values, `Unknown`); invent-sdk's macro adds the impls.
 fn open_enum(name: &str, description: &str, values: &[&str]) -> Result<TokenStream, GenerateError> {
+    if values.is_empty() {
+        return Err(GenerateError::Emit(format!(
+            "enum {name}: no string values (an open enum needs at least one known value)"
+        )));
+    }
     let ty = format_ident!("{name}");
     let mut variants = Vec::with_capacity(values.len());
     for value in values {
@@ -90,155 +87,34 @@ fn open_enum(name: &str, description: &str, values: &[&str]) -> Result<TokenStre
         }
         variants.push((variant, *value));
     }
-    let idents: Vec<_> = variants.iter().map(|(v, _)| format_ident!("{v}")).collect();
-    let wire: Vec<_> = variants.iter().map(|(_, w)| *w).collect();
-    let variant_docs: Vec<_> = wire.iter().map(|w| format!("`{w}`")).collect();
-    let known_list = wire
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let doc = format!(
-        "{}\n\nKnown values: {known_list}. Any other value is kept in [`{name}::Unknown`] and \
-         written back unchanged, so a value the server adds never fails a response.",
-        description.trim_end()
-    );
-    let expecting = format!("a {name} string");
-
+    let idents = variants.iter().map(|(v, _)| format_ident!("{v}"));
+    let wire = variants.iter().map(|(_, w)| *w);
+    let doc = description.trim_end();
     Ok(quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug)]
-        pub enum #ty {
-            #( #[doc = #variant_docs] #idents, )*
-            /// A value this version of the SDK does not know, kept exactly as received.
-            Unknown(::std::string::String),
-        }
-
-        impl #ty {
-            /// Every value known to this version of the SDK.
-            pub const KNOWN: &'static [Self] = &[ #( Self::#idents ),* ];
-
-            /// The value as it appears on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#idents => #wire, )*
-                    Self::Unknown(value) => value.as_str(),
-                }
-            }
-
-            /// Whether this is a value this version of the SDK does not know.
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
-            }
-        }
-
-        // Equality, hashing and order follow the wire value, not the variant:
-        // a value the SDK learns later compares, hashes and sorts exactly as
-        // it did while it arrived as `Unknown`, and adding a variant moves no
-        // other value (a derived order would follow declaration order).
-        impl ::std::cmp::PartialEq for #ty {
-            fn eq(&self, other: &Self) -> bool {
-                self.as_str() == other.as_str()
-            }
-        }
-
-        impl ::std::cmp::Eq for #ty {}
-
-        impl ::std::hash::Hash for #ty {
-            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
-                self.as_str().hash(state);
-            }
-        }
-
-        impl ::std::cmp::PartialOrd for #ty {
-            fn partial_cmp(&self, other: &Self) -> ::std::option::Option<::std::cmp::Ordering> {
-                ::std::option::Option::Some(::std::cmp::Ord::cmp(self, other))
-            }
-        }
-
-        impl ::std::cmp::Ord for #ty {
-            fn cmp(&self, other: &Self) -> ::std::cmp::Ordering {
-                self.as_str().cmp(other.as_str())
-            }
-        }
-
-        impl ::std::convert::From<&str> for #ty {
-            fn from(value: &str) -> Self {
-                match value {
-                    #( #wire => Self::#idents, )*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl ::std::convert::From<::std::string::String> for #ty {
-            fn from(value: ::std::string::String) -> Self {
-                match value.as_str() {
-                    #( #wire => Self::#idents, )*
-                    _ => Self::Unknown(value),
-                }
-            }
-        }
-
-        impl ::std::str::FromStr for #ty {
-            type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl ::std::fmt::Display for #ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for #ty {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl ::serde::de::Visitor<'_> for Visitor {
-                    type Value = #ty;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#ty, E> {
-                        Ok(#ty::from(value))
-                    }
-                    fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<#ty, E> {
-                        Ok(#ty::from(value))
-                    }
-                }
-                deserializer.deserialize_str(Visitor)
-            }
-        }
-
-        impl ::schemars::JsonSchema for #ty {
-            fn schema_name() -> ::std::string::String {
-                #name.to_owned()
-            }
-            fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                // Open: any string is accepted; the known values are examples.
-                ::schemars::schema::SchemaObject {
-                    instance_type: ::std::option::Option::Some(::schemars::schema::InstanceType::String.into()),
-                    metadata: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::Metadata {
-                        description: ::std::option::Option::Some(#doc.to_owned()),
-                        examples: ::std::vec![ #( ::serde_json::Value::from(#wire) ),* ],
-                        ..::std::default::Default::default()
-                    })),
-                    ..::std::default::Default::default()
-                }
-                .into()
+        crate::open_enum! {
+            #[doc = #doc]
+            #[non_exhaustive]
+            pub enum #ty {
+                #( #idents = #wire, )*
+                Unknown(::std::string::String),
             }
         }
     })
 }
 
+/// The integer type a checked integer in `min..=max` holds its value in.
+pub(crate) fn checked_repr(min: i64, max: i64) -> &'static str {
+    if min >= 0 && max <= i64::from(u8::MAX) {
+        "u8"
+    } else if min >= i64::from(i32::MIN) && max <= i64::from(i32::MAX) {
+        "i32"
+    } else {
+        "i64"
+    }
+}
+
+/// `crate::checked_integer! { .. }`: the newtype as data (docs, the field's
+/// type, the range); invent-sdk's macro adds the impls.
 fn bounded_integer(
     name: &str,
     description: &str,
@@ -251,130 +127,104 @@ fn bounded_integer(
         )));
     }
     let ty = format_ident!("{name}");
-    let repr = if min >= 0 && max <= i64::from(u8::MAX) {
-        quote!(u8)
-    } else if min >= i64::from(i32::MIN) && max <= i64::from(i32::MAX) {
-        quote!(i32)
-    } else {
-        quote!(i64)
-    };
-    let doc = format!(
-        "{}\n\nAlways within `{min}..={max}`: checked when built with `TryFrom` and when \
-         deserialized, so an out-of-range value can neither be sent nor received silently.",
-        description.trim_end()
-    );
-    let expecting = format!("an integer in {min}..={max}");
-    // Literal bounds typed by `repr`; the emitted code never casts unchecked.
-    let min_lit = proc_macro2::Literal::i64_unsuffixed(min);
-    let max_lit = proc_macro2::Literal::i64_unsuffixed(max);
-
+    let repr = format_ident!("{}", checked_repr(min, max));
+    let doc = description.trim_end();
+    let (min, max) = (signed_literal(min), signed_literal(max));
     Ok(quote! {
-        #[doc = #doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct #ty(#repr);
-
-        impl #ty {
-            /// The smallest allowed value.
-            pub const MIN: Self = Self(#min_lit);
-            /// The largest allowed value.
-            pub const MAX: Self = Self(#max_lit);
-
-            /// The value, or an error when it is outside the allowed range.
-            pub fn new(value: i64) -> ::std::result::Result<Self, crate::OutOfRange> {
-                if (#min_lit..=#max_lit).contains(&value) {
-                    #repr::try_from(value).map(Self).map_err(|_| crate::OutOfRange::new(#name, value, #min_lit, #max_lit))
-                } else {
-                    Err(crate::OutOfRange::new(#name, value, #min_lit, #max_lit))
-                }
-            }
-
-            /// The value.
-            pub fn get(self) -> #repr {
-                self.0
-            }
-        }
-
-        // One integer source only, so a literal (`CsatScore::try_from(5)`) infers `i64`.
-        impl ::std::convert::TryFrom<i64> for #ty {
-            type Error = crate::OutOfRange;
-            fn try_from(value: i64) -> ::std::result::Result<Self, Self::Error> {
-                Self::new(value)
-            }
-        }
-
-        impl ::std::convert::From<#ty> for i64 {
-            fn from(value: #ty) -> i64 {
-                i64::from(value.0)
-            }
-        }
-
-        impl ::std::fmt::Display for #ty {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-
-        impl ::serde::Serialize for #ty {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_i64(i64::from(self.0))
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl ::serde::de::Visitor<'_> for Visitor {
-                    type Value = #ty;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::std::result::Result<#ty, E> {
-                        #ty::new(value).map_err(|_| E::invalid_value(::serde::de::Unexpected::Signed(value), &self))
-                    }
-                    fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::std::result::Result<#ty, E> {
-                        match i64::try_from(value) {
-                            Ok(v) => self.visit_i64(v),
-                            Err(_) => Err(E::invalid_value(::serde::de::Unexpected::Unsigned(value), &self)),
-                        }
-                    }
-                }
-                deserializer.deserialize_i64(Visitor)
-            }
-        }
-
-        impl ::schemars::JsonSchema for #ty {
-            fn schema_name() -> ::std::string::String {
-                #name.to_owned()
-            }
-            fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                ::schemars::schema::SchemaObject {
-                    instance_type: ::std::option::Option::Some(::schemars::schema::InstanceType::Integer.into()),
-                    metadata: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::Metadata {
-                        description: ::std::option::Option::Some(#doc.to_owned()),
-                        ..::std::default::Default::default()
-                    })),
-                    number: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::NumberValidation {
-                        minimum: ::std::option::Option::Some(#min_lit as f64),
-                        maximum: ::std::option::Option::Some(#max_lit as f64),
-                        ..::std::default::Default::default()
-                    })),
-                    ..::std::default::Default::default()
-                }
-                .into()
-            }
+        crate::checked_integer! {
+            #[doc = #doc]
+            #[non_exhaustive]
+            #[range = #min..=#max]
+            pub struct #ty(#repr);
         }
     })
 }
 
+/// An integer literal without a type suffix, `-` in front when negative: the
+/// macro's bounds take the type of the field, and `i64::MIN` has no positive
+/// counterpart to negate.
+fn signed_literal(value: i64) -> TokenStream {
+    let magnitude = proc_macro2::Literal::u64_unsuffixed(value.unsigned_abs());
+    if value < 0 {
+        quote!(-#magnitude)
+    } else {
+        quote!(#magnitude)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::variant_name;
+    use super::*;
+
+    /// The invocation `tokens` hold, and the item its body declares.
+    fn invocation(tokens: TokenStream) -> (syn::ItemMacro, syn::Item) {
+        let mac: syn::ItemMacro = syn::parse2(tokens).expect("an item macro");
+        let item = mac.mac.parse_body().expect("its body is one item");
+        (mac, item)
+    }
 
     #[test]
-    fn variant_names_are_pascal_case() {
-        assert_eq!(variant_name("PUBLIC_READ"), "PublicRead");
-        assert_eq!(variant_name("whatsapp_bot"), "WhatsappBot");
-        assert_eq!(variant_name("text"), "Text");
-        assert_eq!(variant_name("google_calendar"), "GoogleCalendar");
+    fn an_open_enum_states_its_variants_wire_values_and_unknown() {
+        let (mac, item) = invocation(
+            open_enum("Status", "The status.\n", &["RUNNING", "public_read"]).expect("emits"),
+        );
+        assert_eq!(
+            quote::ToTokens::to_token_stream(&mac.mac.path).to_string(),
+            "crate :: open_enum"
+        );
+        let syn::Item::Enum(e) = item else {
+            panic!("not an enum")
+        };
+        let variants: Vec<String> = e
+            .variants
+            .iter()
+            .map(|v| quote::ToTokens::to_token_stream(v).to_string())
+            .collect();
+        assert_eq!(
+            variants,
+            [
+                "Running = \"RUNNING\"",
+                "PublicRead = \"public_read\"",
+                "Unknown (:: std :: string :: String)"
+            ]
+        );
+        assert!(e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")));
+    }
+
+    #[test]
+    fn enums_without_distinctly_named_values_are_refused() {
+        for values in [&["a-b", "A_B"][..], &["unknown"], &["1st"], &[]] {
+            assert!(open_enum("E", "", values).is_err(), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn a_bounded_integer_states_its_field_type_and_range() {
+        let cases = [
+            (1, 5, "u8", "1 ..= 5"),
+            (-3, 300, "i32", "- 3 ..= 300"),
+            (i64::MIN, 0, "i64", "- 9223372036854775808 ..= 0"),
+        ];
+        for (min, max, repr, range) in cases {
+            let (_, item) = invocation(bounded_integer("Score", "", min, max).expect("emits"));
+            let syn::Item::Struct(s) = item else {
+                panic!("not a struct")
+            };
+            let field = &s.fields.iter().next().expect("one field").ty;
+            assert_eq!(quote::ToTokens::to_token_stream(field).to_string(), repr);
+            let range_attr = s
+                .attrs
+                .iter()
+                .find(|a| a.path().is_ident("range"))
+                .expect("#[range = ..]");
+            let syn::Meta::NameValue(range_value) = &range_attr.meta else {
+                panic!("#[range = ..]")
+            };
+            assert_eq!(
+                quote::ToTokens::to_token_stream(&range_value.value).to_string(),
+                range
+            );
+        }
+        assert!(bounded_integer("Score", "", 5, 1).is_err());
     }
 }

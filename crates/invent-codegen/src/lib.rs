@@ -11,16 +11,27 @@
 //! | `minimum`/`maximum` on an integer become `NonZeroU64` | every named bounded integer is emitted as a checked newtype |
 //! | nullable optional fields cannot send or keep an explicit `null` | `NullableTimestamp` becomes `Option<Nullable<Timestamp>>`, decoded by `passes::keep_explicit_null` |
 //! | `date-time` becomes `DateTime<Utc>`: offsets rewritten to `Z` | `date-time` becomes `crate::Timestamp`, which keeps the text as sent |
-//! | a generated client per call, closed over progenitor's error and response types; no validation, retry safety or three-state bodies | only progenitor's `mod types` is kept; `operations` emits one call builder per operation on the SDK's own lean call path, reading every Rust type from progenitor's output |
+//! | a generated client per call, closed over progenitor's error and response types; no validation, retry safety or three-state bodies | only progenitor's `mod types` is kept; the [`model`] of the API (built once from the spec and typify's type space) drives one call builder per operation on the SDK's own lean call path |
 //! | generated structs and enums are exhaustive: every field or value the API adds is a breaking release | every type in `mod types` is `#[non_exhaustive]`, built with its typify builder (`X::builder()`) or `Default` |
+//! | the same impls written out for every type (typify's struct builders; our open enums and checked integers) | the generated code states each type as data, a `crate::struct_builder!`, `crate::open_enum!` or `crate::checked_integer!` invocation; invent-sdk's macros write the impls once (`passes::builders_as_data` checks typify's builders are the code its macro writes) |
+//!
+//! [`build_model`] gives the [`model`] of the API that the operations are
+//! emitted from, for tools and tests (snapshots, `cargo xtask codegen`'s
+//! summary) that need the facts about the API without reading generated Rust.
 
 #![forbid(unsafe_code)]
 
+mod build;
+mod builders;
 mod emit;
+mod examples;
+pub mod model;
+mod naming;
 mod operations;
 mod passes;
 #[cfg(feature = "pretty")]
 pub mod pretty;
+mod resolve;
 pub mod spec;
 
 use std::fmt;
@@ -129,26 +140,46 @@ fn schemars_string_with_format(format: &str) -> schemars::schema::SchemaObject {
     }
 }
 
-/// Generates the SDK module (models, operations, emitted types), with
-/// [`GENERATED_HEADER`] on top; formatted with the `pretty` feature.
-pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
+/// progenitor's `mod types` for `spec` (its client dropped), the model of
+/// the API built from the same run, and the types emitted in place of
+/// schemas.
+fn types_and_model(
+    spec: &OpenAPI,
+) -> Result<(syn::File, model::Api, Vec<emit::Emitted>), GenerateError> {
     let emitted = emit::emit_all(spec)?;
-    let mut generator = Generator::new(&settings(&emitted)?);
+    let settings = settings(&emitted)?;
+    let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(spec)
         .map_err(|e| GenerateError::Progenitor(e.to_string()))?;
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| GenerateError::Emit(format!("progenitor output: {e}")))?;
-
-    let checked = emitted
-        .iter()
-        .filter(|e| e.checked)
-        .map(|e| e.name.clone())
-        .collect();
-    let operations = operations::generate(spec, &file, &checked)?;
-    // Only the models stay: the operations above replace progenitor's client.
+    // Only the models stay: invent-codegen emits the operations itself.
     file.items
         .retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    let types = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) => m.content.as_ref().map(|(_, items)| items.as_slice()),
+            _ => None,
+        })
+        .ok_or_else(|| GenerateError::Emit("progenitor's output has no `mod types`".into()))?;
+    let api = build::api(spec, &settings, generator.get_type_space(), types, &emitted)?;
+    Ok((file, api, emitted))
+}
+
+/// The model of the API described by `spec`: its operations and every
+/// generated type (see [`model`]). The same model [`generate_sdk`] emits from.
+pub fn build_model(spec: &OpenAPI) -> Result<model::Api, GenerateError> {
+    types_and_model(spec).map(|(_, api, _)| api)
+}
+
+/// Generates the SDK module (models, operations, emitted types), with
+/// [`GENERATED_HEADER`] on top; formatted with the `pretty` feature.
+pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
+    let (mut file, api, emitted) = types_and_model(spec)?;
+    let operations = operations::generate(&api)?;
 
     let mut items = Vec::with_capacity(emitted.len());
     for e in emitted {
@@ -159,6 +190,7 @@ pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     passes::append_to_types_mod(&mut file, items)?;
     passes::keep_explicit_null(&mut file, sdk_paths::NULLABLE_DESERIALIZE);
     passes::non_exhaustive_models(&mut file)?;
+    passes::builders_as_data(&mut file)?;
     file.items.push(operations);
 
     Ok(format!("{GENERATED_HEADER}{}", render(&file)))

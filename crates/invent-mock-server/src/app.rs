@@ -1,25 +1,26 @@
-//! The HTTP application: routes, the request pipeline (record, fault,
-//! authenticate, decode) and the two operations' handlers.
+//! The HTTP application: the request pipeline (record, route, fault,
+//! authenticate) and routing by the spec's operations
+//! ([`OPERATIONS`]): an operation with a behaviour of its own runs it
+//! (`behaviour.rs`), any other answers with its example.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
 use axum::Router;
-use chrono::Utc;
-use invent_sdk::types::{Chat, ForkChatRequest, MemberUser, UpdateChatStateRequest};
-use serde::de::DeserializeOwned;
+use invent_sdk::operations::OPERATIONS;
+use invent_sdk::types::MemberUser;
+use invent_sdk::Operation;
 use tokio::sync::Notify;
 
+use crate::behaviour::{self, Input};
 use crate::error::{json_response, ApiError};
-use crate::fault::{Fault, FaultAction, Operation};
+use crate::fault::{Fault, FaultAction};
 use crate::ids::IdGen;
 use crate::record::{RecordedRequest, RequestLog};
 use crate::store::Store;
@@ -64,13 +65,11 @@ impl From<ApiError> for Response {
     }
 }
 
-/// The application for one server.
+/// The application for one server: every request goes through `track`,
+/// then `serve`, which routes it by the spec (no axum route per operation).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/chats/{chat_id}/state", patch(update_chat_state))
-        .route("/chats/{chat_id}/fork", post(fork_chat))
-        .fallback(no_route)
-        .method_not_allowed_fallback(wrong_method)
+        .fallback(serve)
         .layer(middleware::from_fn_with_state(shared.clone(), track))
         .with_state(shared)
 }
@@ -136,7 +135,7 @@ impl Shared {
     /// check the bearer key. `Err` is the answer to send instead.
     async fn admit(
         &self,
-        operation: Option<Operation>,
+        operation: Option<&'static Operation>,
         meta: &RequestMeta,
         headers: &HeaderMap,
     ) -> Result<(), Response> {
@@ -216,76 +215,6 @@ async fn apply_fault(fault: Fault, meta: &RequestMeta) -> Result<(), Response> {
     Err(response)
 }
 
-/// The decoded `{chat_id}`, or 400 if it is not UTF-8 once percent-decoded.
-fn chat_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
-    path.map(|Path(id)| id).map_err(|rejection| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_path",
-            format!("chat_id: {}", rejection.body_text()),
-        )
-    })
-}
-
-/// 415 unless the body is declared as JSON.
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let essence = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase());
-    match essence {
-        Some(essence) if essence == "application/json" || essence.ends_with("+json") => Ok(()),
-        _ => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "request body must be JSON (Content-Type: application/json)",
-        )),
-    }
-}
-
-/// Decodes a body into a generated model: 422 `invalid_json` unless it is
-/// JSON, 422 `invalid_request` unless it is an object that fits the model,
-/// with the JSON path of the problem first in the message.
-fn decode<T: DeserializeOwned + schemars::JsonSchema>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|err| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_json",
-            format!("request body is not valid JSON: {err}"),
-        )
-    })?;
-    // serde would read a JSON array into a struct, field by field.
-    let kind = match &value {
-        serde_json::Value::Object(_) => None,
-        serde_json::Value::Array(_) => Some("an array"),
-        serde_json::Value::Null => Some("null"),
-        serde_json::Value::Bool(_) => Some("a boolean"),
-        serde_json::Value::Number(_) => Some("a number"),
-        serde_json::Value::String(_) => Some("a string"),
-    };
-    if let Some(kind) = kind {
-        return Err(ApiError::invalid(format!(
-            "request body: expected a JSON object, got {kind}"
-        )));
-    }
-    let decoded: T = serde_path_to_error::deserialize(&value).map_err(|err| {
-        let path = err.path().to_string();
-        let err = err.into_inner();
-        if path == "." {
-            ApiError::invalid(format!("request body: {err}"))
-        } else {
-            ApiError::invalid(format!("{path}: {err}"))
-        }
-    })?;
-    // What serde lets through but the spec forbids (a `null` in a
-    // non-nullable property, an array where an object belongs).
-    match crate::body_shape::check::<T>(&value) {
-        Some(problem) => Err(ApiError::invalid(problem)),
-        None => Ok(decoded),
-    }
-}
-
 /// What every handler needs, taken from the request by the pipeline.
 struct Call {
     shared: Arc<Shared>,
@@ -325,33 +254,9 @@ impl FromRequestParts<Arc<Shared>> for Call {
 }
 
 impl Call {
-    /// Runs an operation: faults and auth, the chat id, the JSON body, then
-    /// `apply` on the store; answers 200 with the chat it returns.
-    async fn operation<B: DeserializeOwned + schemars::JsonSchema>(
-        self,
-        operation: Operation,
-        path: Result<Path<String>, PathRejection>,
-        apply: impl FnOnce(&Shared, &mut Store, &str, B) -> Result<Chat, ApiError>,
-    ) -> Response {
-        let result = async {
-            self.shared
-                .admit(Some(operation), &self.meta, &self.headers)
-                .await?;
-            let chat_id = chat_id(path)?;
-            require_json(&self.headers)?;
-            let body = decode(&self.meta.body)?;
-            let chat = apply(&self.shared, &mut lock(&self.shared.store), &chat_id, body)?;
-            Ok::<_, Response>(chat)
-        };
-        match result.await {
-            Ok(chat) => json_response(StatusCode::OK, &chat),
-            Err(response) => response,
-        }
-    }
-
     /// Answers a request that matched no operation with `error`, once faults
     /// and auth have had their say.
-    async fn refuse(self, error: ApiError) -> Response {
+    async fn refuse(self, error: impl IntoResponse) -> Response {
         match self.shared.admit(None, &self.meta, &self.headers).await {
             Ok(()) => error.into_response(),
             Err(response) => response,
@@ -359,71 +264,153 @@ impl Call {
     }
 }
 
-async fn update_chat_state(call: Call, path: Result<Path<String>, PathRejection>) -> Response {
-    call.operation(
-        Operation::UpdateChatState,
-        path,
-        |_, store, chat_id, body: UpdateChatStateRequest| {
-            store.update_state(chat_id, body, Utc::now())
-        },
-    )
-    .await
+/// Where a request goes, by the spec's operations.
+#[derive(Debug)]
+enum Route {
+    /// The operation for the method and path, with its path parameters'
+    /// values (decoded, in path order).
+    Operation(&'static Operation, Vec<String>),
+    /// The path is an operation's, the method none's: these methods are.
+    WrongMethod(Vec<&'static str>),
+    /// No operation has this path.
+    Nowhere,
 }
 
-async fn fork_chat(call: Call, path: Result<Path<String>, PathRejection>) -> Response {
-    call.operation(
-        Operation::ForkChat,
-        path,
-        |shared, store, chat_id, body: ForkChatRequest| {
-            store.fork(chat_id, body, &shared.caller, &shared.ids, Utc::now())
-        },
-    )
-    .await
-}
-
-/// An operation of the spec this server has no handler for, answered with
-/// the example its spec gives (or the smallest value its schema accepts),
-/// after faults and auth as usual; `None` when the request is no operation
-/// of the spec.
-async fn spec_example(call: Call) -> Result<Response, Call> {
-    let example = invent_sdk::operations::OPERATIONS
-        .iter()
-        .find(|op| op.method == call.method.as_str() && op.match_path(&call.path).is_some())
-        .and_then(|op| op.response_example);
-    let Some(example) = example else {
-        return Err(call);
-    };
-    if let Err(response) = call.shared.admit(None, &call.meta, &call.headers).await {
-        return Ok(response);
+/// Routes `method` and `path` (percent-encoded, no query) by the templates
+/// of [`OPERATIONS`]. Where two templates match, the one with fewer
+/// parameters wins (a literal segment beats a parameter, as OpenAPI says).
+fn route(method: &Method, path: &str) -> Route {
+    let mut best: Option<(&'static Operation, Vec<String>)> = None;
+    let mut allowed = Vec::new();
+    for &operation in OPERATIONS {
+        let Some(values) = operation.match_path(path) else {
+            continue;
+        };
+        if operation.method != method.as_str() {
+            if !allowed.contains(&operation.method) {
+                allowed.push(operation.method);
+            }
+        } else if best.as_ref().is_none_or(|(_, v)| values.len() < v.len()) {
+            best = Some((operation, values));
+        }
     }
+    match best {
+        Some((operation, values)) => Route::Operation(operation, values),
+        None if allowed.is_empty() => Route::Nowhere,
+        None => Route::WrongMethod(allowed),
+    }
+}
+
+/// Every request: routed by the spec, then (after faults and auth) run by
+/// its operation's behaviour or answered with its example.
+async fn serve(call: Call) -> Response {
+    let (operation, path_params) = match route(&call.method, &call.path) {
+        Route::Operation(operation, values) => (operation, values),
+        Route::WrongMethod(allowed) => {
+            let error = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("{} is not allowed on {}", call.method, call.path),
+            );
+            let allow = HeaderValue::from_str(&allowed.join(", "));
+            let mut response = error.into_response();
+            if let Ok(allow) = allow {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+            return call.refuse(response).await;
+        }
+        Route::Nowhere => {
+            let error = ApiError::not_found(format!("no route for {} {}", call.method, call.path));
+            return call.refuse(error).await;
+        }
+    };
+    if let Err(response) = call
+        .shared
+        .admit(Some(operation), &call.meta, &call.headers)
+        .await
+    {
+        return response;
+    }
+    let Some(behaviour) = behaviour::find(operation) else {
+        return spec_example(operation);
+    };
+    let input = Input {
+        operation,
+        path_params: &path_params,
+        headers: &call.headers,
+        body: &call.meta.body,
+    };
+    behaviour(&call.shared, &input).unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The answer of an operation this server has no behaviour for: 200 with
+/// the example its spec gives (or the smallest value its schema accepts),
+/// or 204 when its success response has no JSON body.
+fn spec_example(operation: &Operation) -> Response {
+    let Some(example) = operation.response_example else {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        return response;
+    };
     let mut response = Response::new(Body::from(example));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    Ok(response)
+    response
 }
 
-/// 404 for a path that is no operation's.
-async fn no_route(call: Call) -> Response {
-    let call = match spec_example(call).await {
-        Ok(response) => return response,
-        Err(call) => call,
-    };
-    let error = ApiError::not_found(format!("no route for {} {}", call.method, call.path));
-    call.refuse(error).await
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// 405 for a known path with another method.
-async fn wrong_method(call: Call) -> Response {
-    let call = match spec_example(call).await {
-        Ok(response) => return response,
-        Err(call) => call,
-    };
-    let error = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{} is not allowed on {}", call.method, call.path),
-    );
-    call.refuse(error).await
+    /// A path for `operation` with `value` as every parameter.
+    fn path_of(operation: &Operation, value: &str) -> String {
+        operation
+            .path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    value
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[test]
+    fn every_operation_of_the_spec_is_routed() {
+        for &operation in OPERATIONS {
+            let method = Method::from_bytes(operation.method.as_bytes()).expect("a method");
+            let path = path_of(operation, "a%2Fb");
+            let Route::Operation(routed, values) = route(&method, &path) else {
+                panic!("{} {path} is not routed", operation.method);
+            };
+            assert_eq!(routed.id, operation.id);
+            assert_eq!(values.len(), operation.path_params.len());
+            assert!(values.iter().all(|v| v == "a/b"), "{values:?}");
+        }
+    }
+
+    #[test]
+    fn other_methods_and_paths_are_not() {
+        let operation = OPERATIONS[0];
+        let path = path_of(operation, "x");
+        // TRACE is no operation's method in this API.
+        let Route::WrongMethod(allowed) = route(&Method::TRACE, &path) else {
+            panic!("TRACE {path} was routed");
+        };
+        assert!(allowed.contains(&operation.method), "{allowed:?}");
+        assert!(matches!(
+            route(&Method::GET, "/no/such/path/at/all"),
+            Route::Nowhere
+        ));
+        // An empty parameter is no value: the path is no operation's.
+        if !operation.path_params.is_empty() {
+            let empty = path_of(operation, "");
+            assert!(matches!(route(&Method::TRACE, &empty), Route::Nowhere));
+        }
+    }
 }

@@ -1,34 +1,13 @@
 //! [`Fault`]: a canned failure the server answers a request with instead of
-//! running the operation, and [`Operation`], what a fault can be limited to.
+//! running the operation, for any operation or one of the spec's.
 
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use invent_sdk::types::ErrorBody;
+use invent_sdk::Operation;
 
 use crate::error::error_body;
-
-/// One of the spec's two operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operation {
-    /// `PATCH /chats/{chat_id}/state` (operation id `update_chat_state`).
-    UpdateChatState,
-    /// `POST /chats/{chat_id}/fork` (operation id `fork_chat`).
-    ForkChat,
-}
-
-impl Operation {
-    /// Both operations.
-    pub const ALL: [Operation; 2] = [Operation::UpdateChatState, Operation::ForkChat];
-
-    /// The spec's `operationId`.
-    pub fn operation_id(self) -> &'static str {
-        match self {
-            Operation::UpdateChatState => "update_chat_state",
-            Operation::ForkChat => "fork_chat",
-        }
-    }
-}
 
 /// A failure the server answers one request with, instead of running it.
 ///
@@ -40,14 +19,15 @@ impl Operation {
 ///
 /// ```
 /// use std::time::Duration;
-/// use invent_mock_server::{Fault, Operation};
+/// use invent_mock_server::Fault;
+/// use invent_sdk::operations::FORK_CHAT;
 ///
 /// let faults = [
 ///     Fault::status(503),                                     // JSON `Error` body
 ///     Fault::rate_limited(1),                                 // 429 + `Retry-After: 1`
 ///     Fault::html(502, "<html><body>Bad gateway</body></html>"),
 ///     Fault::delay(Duration::from_millis(200)),               // then served normally
-///     Fault::close_connection().only_for(Operation::ForkChat),
+///     Fault::close_connection().only_for(&FORK_CHAT),
 /// ];
 /// # let _ = faults;
 /// ```
@@ -55,7 +35,8 @@ impl Operation {
 pub struct Fault {
     pub(crate) action: FaultAction,
     pub(crate) delay: Duration,
-    pub(crate) operation: Option<Operation>,
+    /// The `operationId` of [`Fault::only_for`].
+    only_for: Option<&'static str>,
     headers: Vec<(String, String)>,
 }
 
@@ -77,7 +58,7 @@ impl Fault {
         Fault {
             action,
             delay: Duration::ZERO,
-            operation: None,
+            only_for: None,
             headers: Vec::new(),
         }
     }
@@ -150,17 +131,24 @@ impl Fault {
         self
     }
 
-    /// Applies the fault only to requests for `operation`; requests for the
-    /// other operation, or matching none, pass it by and leave it queued.
-    pub fn only_for(mut self, operation: Operation) -> Fault {
-        self.operation = Some(operation);
+    /// Applies the fault only to requests routed to `operation` (one of
+    /// [`invent_sdk::operations::OPERATIONS`], e.g.
+    /// `&invent_sdk::operations::FORK_CHAT`, or
+    /// [`Operation::find`]`("fork_chat")` for an id known at run time);
+    /// requests for other operations, or matching none, pass it by and leave
+    /// it queued.
+    pub fn only_for(mut self, operation: &Operation) -> Fault {
+        self.only_for = Some(operation.id);
         self
     }
 
-    /// Whether this fault applies to a request for `operation` (`None`: a
-    /// request that matched no operation).
-    pub(crate) fn applies_to(&self, operation: Option<Operation>) -> bool {
-        self.operation.is_none() || self.operation == operation
+    /// Whether this fault applies to a request routed to `operation` (`None`:
+    /// a request that matched no operation).
+    pub(crate) fn applies_to(&self, operation: Option<&Operation>) -> bool {
+        match self.only_for {
+            None => true,
+            Some(id) => operation.is_some_and(|op| op.id == id),
+        }
     }
 
     /// The extra response headers.
@@ -201,12 +189,18 @@ mod tests {
 
     #[test]
     fn operation_filter() {
+        use invent_sdk::operations::OPERATIONS;
+
         let any = Fault::status(500);
         assert!(any.applies_to(None));
-        assert!(any.applies_to(Some(Operation::ForkChat)));
-        let fork = Fault::status(500).only_for(Operation::ForkChat);
-        assert!(fork.applies_to(Some(Operation::ForkChat)));
-        assert!(!fork.applies_to(Some(Operation::UpdateChatState)));
-        assert!(!fork.applies_to(None));
+        for &op in OPERATIONS {
+            assert!(any.applies_to(Some(op)), "{}", op.id);
+            let only = Fault::status(500).only_for(op);
+            assert!(only.applies_to(Some(op)), "{}", op.id);
+            assert!(!only.applies_to(None), "{}", op.id);
+            for &other in OPERATIONS.iter().filter(|other| other.id != op.id) {
+                assert!(!only.applies_to(Some(other)), "{} on {}", op.id, other.id);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! A local stand-in for the [Invent API](https://api.useinvent.com): a real
-//! HTTP server on `127.0.0.1` that serves the spec's two operations from an
-//! in-memory store, for tests, demos and the `invent-mock-server` binary.
+//! HTTP server on `127.0.0.1` that serves every operation of the spec, the
+//! chat ones from an in-memory store, for tests, demos and the
+//! `invent-mock-server` binary.
 //!
 //! ```
 //! use invent_mock_server::{MockServer, DEFAULT_API_KEY};
@@ -31,19 +32,30 @@
 //!
 //! # Operations
 //!
-//! Only `PATCH /chats/{chat_id}/state` and `POST /chats/{chat_id}/fork`
-//! exist. `{chat_id}` is one path segment, percent-decoded: a chat whose id is
-//! `a/b` is reached at `/chats/a%2Fb/state`, and `/chats/a/b/state` is an
-//! unknown path. Any other path is 404 and the other method on a known path
-//! is 405, both with an `Error` body.
+//! Requests are routed by the spec's operations
+//! ([`invent_sdk::operations::OPERATIONS`]): by method and path template,
+//! each path parameter one segment, percent-decoded. A chat whose id is `a/b`
+//! is reached at `/chats/a%2Fb/state`, and `/chats/a/b/state` (or an empty
+//! id, `/chats//state`) is no operation's path. A path no operation has is
+//! 404, and a method no operation has on a known path is 405 with an `Allow`
+//! header; both with an `Error` body.
 //!
-//! Request bodies must be declared as JSON (`Content-Type: application/json`,
-//! else 415) and are decoded into [`UpdateChatStateRequest`] or
-//! [`ForkChatRequest`]. Unknown properties are ignored. A body that is not
-//! JSON, has a property of the wrong type, a `csat_score` outside `1..=5`, or
-//! lacks `message_id` is answered 422 with a message that starts with the
-//! property's path, e.g. `csat_score: invalid value: integer `9`, expected an
-//! integer in 1..=5 ...`. Body errors are reported before an unknown chat.
+//! `PATCH /chats/{chat_id}/state` and `POST /chats/{chat_id}/fork` behave as
+//! the API does (below). Any other operation of the spec is answered, after
+//! faults and authentication like every request, with 200 and the example
+//! its spec gives for its success response (or the smallest value the
+//! schema accepts), or 204 when that response has no JSON body; its inputs
+//! are not checked. A spec that gains an operation is served without a
+//! change here.
+//!
+//! The two chat operations' request bodies must be declared as JSON
+//! (`Content-Type: application/json`, else 415) and are decoded into
+//! [`UpdateChatStateRequest`] or [`ForkChatRequest`]. Unknown properties are
+//! ignored. A body that is not JSON, has a property of the wrong type, a
+//! `csat_score` outside `1..=5`, or lacks `message_id` is answered 422 with a
+//! message that starts with the property's path, e.g. `csat_score: invalid
+//! value: integer `9`, expected an integer in 1..=5 ...`. Body errors are
+//! reported before an unknown chat.
 //!
 //! ## `PATCH /chats/{chat_id}/state`
 //!
@@ -99,23 +111,27 @@
 //! `x-request-id` header (`req_` then hex and digits), unique per request.
 //! JSON error bodies are the spec's `Error`: `{"message": ..., "code": ...}`
 //! with codes `unauthorized`, `not_found`, `invalid_request`, `invalid_json`,
-//! `unsupported_media_type`, `method_not_allowed`, `invalid_path`,
-//! `payload_too_large`, `injected_fault` and `rate_limited`.
+//! `unsupported_media_type`, `method_not_allowed`, `payload_too_large`,
+//! `injected_fault` and `rate_limited`.
 //!
 //! # Fault injection
 //!
 //! Off by default. Queue [`Fault`]s with [`MockServerBuilder::faults`] or
 //! [`MockServer::push_fault`]: each request takes the first queued fault that
-//! applies to its operation and is answered by it (a status with an `Error`
-//! body and optional headers, an HTML page, a delay, or a closed connection)
-//! before authentication; requests that find none are served normally.
+//! applies to its operation (any, or the one named by [`Fault::only_for`])
+//! and is answered by it (a status with an `Error` body and optional
+//! headers, an HTML page, a delay, or a closed connection) before
+//! authentication; requests that find none are served normally.
 //!
 //! # Inspecting the server
 //!
-//! [`MockServer::request_counts`] and [`MockServer::requests`] report every
-//! request the server received (all of them, whatever the answer);
-//! [`MockServer::chats`], [`MockServer::chat`] and [`MockServer::history`]
-//! snapshot the store.
+//! [`MockServer::request_counts`] counts every request the server received
+//! (all of them, whatever the answer) per operation of the spec
+//! ([`RequestCounts::of`]`(&invent_sdk::operations::FORK_CHAT)`, or
+//! [`RequestCounts::get`]`("fork_chat")` by operationId), and
+//! [`MockServer::requests`] keeps them with the operation each was routed
+//! to; [`MockServer::chats`], [`MockServer::chat`] and
+//! [`MockServer::history`] snapshot the store.
 //!
 //! # Seed
 //!
@@ -128,6 +144,7 @@
 //! [`Chat`]: invent_sdk::types::Chat
 
 mod app;
+mod behaviour;
 mod body_shape;
 mod error;
 mod fault;
@@ -137,7 +154,7 @@ mod seed;
 mod server;
 mod store;
 
-pub use fault::{Fault, Operation};
+pub use fault::Fault;
 pub use record::{RecordedRequest, RequestCounts, DEFAULT_MAX_RECORDED_REQUESTS};
 pub use seed::{Seed, SeedChat, SeedError};
 pub use server::{MockServer, MockServerBuilder, StartError};

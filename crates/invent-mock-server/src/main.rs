@@ -10,8 +10,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use invent_mock_server::{MockServer, Seed, DEFAULT_API_KEY};
+use invent_sdk::ErrorChain;
 
-/// Run a local mock of the Invent API (PATCH /chats/{id}/state, POST /chats/{id}/fork).
+/// Run a local mock of the Invent API: every operation of its spec.
 #[derive(Debug, Parser)]
 #[command(name = "invent-mock-server", version)]
 struct Args {
@@ -45,19 +46,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `error: cause: cause…` on one line: `Display` says what happened, each
-/// `source()` why.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 async fn run(args: Args) -> Result<(), String> {
     let seed = match (&args.seed, args.chats) {
         (Some(path), _) => {
@@ -76,7 +64,7 @@ async fn run(args: Args) -> Result<(), String> {
         .max_recorded_requests(0)
         .start()
         .await
-        .map_err(|err| with_causes(&err))?;
+        .map_err(|err| ErrorChain::new(&err).to_string())?;
 
     // A closed stdout is the caller's choice, not a reason to panic.
     // `ctrl_c()` installs its handler when first polled: poll it before

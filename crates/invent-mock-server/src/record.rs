@@ -2,9 +2,11 @@
 //! that assert on the requests a client sent.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::fault::Operation;
+use invent_sdk::operations::OPERATIONS;
+use invent_sdk::Operation;
 
 /// How many requests a server keeps by default
 /// ([`MockServerBuilder::max_recorded_requests`](crate::MockServerBuilder::max_recorded_requests)).
@@ -12,13 +14,14 @@ pub const DEFAULT_MAX_RECORDED_REQUESTS: usize = 10_000;
 
 /// A request as the server received it, recorded before anything else
 /// (faults, authentication, routing) looks at it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RecordedRequest {
     /// The `x-request-id` the server answered with.
     pub request_id: String,
-    /// The operation the request was routed to; `None` for a request that
-    /// matched no operation (unknown path or method, or an unreadable body).
-    pub operation: Option<Operation>,
+    /// The operation of the spec the request was routed to (by its method
+    /// and path); `None` for a request that matched no operation (unknown
+    /// path or method, or a body over the size limit).
+    pub operation: Option<&'static Operation>,
     /// The method, e.g. `PATCH`.
     pub method: String,
     /// The path and query exactly as received, percent-encoding kept
@@ -47,42 +50,102 @@ impl RecordedRequest {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }
+
+    /// The `operationId` of [`operation`](Self::operation).
+    pub fn operation_id(&self) -> Option<&'static str> {
+        self.operation.map(|op| op.id)
+    }
 }
 
-/// How many requests a server received, per operation.
+/// How many requests a server received, per operation of the spec
+/// ([`invent_sdk::operations::OPERATIONS`]), and how many matched none.
 ///
 /// Every request counts once, whatever its answer (success, error, injected
 /// fault or closed connection).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+///
+/// ```
+/// use invent_mock_server::RequestCounts;
+/// use invent_sdk::operations::FORK_CHAT;
+///
+/// let counts = RequestCounts::default(); // what a new server reports
+/// assert_eq!(counts.of(&FORK_CHAT), 0);
+/// assert_eq!(counts.get("fork_chat"), Some(0));
+/// assert_eq!(counts.get("no_such_operation"), None); // not in the spec
+/// assert_eq!((counts.other(), counts.total()), (0, 0));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct RequestCounts {
-    /// Requests routed to `PATCH /chats/{chat_id}/state`.
-    pub update_chat_state: usize,
-    /// Requests routed to `POST /chats/{chat_id}/fork`.
-    pub fork_chat: usize,
-    /// Requests that matched no operation.
-    pub other: usize,
+    /// One count per operation, in the order of `OPERATIONS`.
+    per_operation: Vec<usize>,
+    other: usize,
+}
+
+impl Default for RequestCounts {
+    /// No requests: every operation at 0.
+    fn default() -> Self {
+        RequestCounts {
+            per_operation: vec![0; OPERATIONS.len()],
+            other: 0,
+        }
+    }
+}
+
+/// The position of the operation named `id` in `OPERATIONS`.
+fn index_of(id: &str) -> Option<usize> {
+    OPERATIONS.iter().position(|op| op.id == id)
 }
 
 impl RequestCounts {
+    /// Requests routed to `operation`, e.g. `&invent_sdk::operations::FORK_CHAT`.
+    pub fn of(&self, operation: &Operation) -> usize {
+        self.get(operation.id).unwrap_or(0)
+    }
+
+    /// Requests routed to the operation whose `operationId` is
+    /// `operation_id`; `None` if the spec has no such operation (so a typo
+    /// fails an assertion instead of reading as 0).
+    pub fn get(&self, operation_id: &str) -> Option<usize> {
+        index_of(operation_id).and_then(|i| self.per_operation.get(i).copied())
+    }
+
+    /// Requests that matched no operation.
+    pub fn other(&self) -> usize {
+        self.other
+    }
+
     /// All requests.
     pub fn total(&self) -> usize {
-        self.update_chat_state + self.fork_chat + self.other
+        self.per_operation.iter().sum::<usize>() + self.other
     }
 
-    /// Requests routed to `operation`.
-    pub fn of(&self, operation: Operation) -> usize {
-        match operation {
-            Operation::UpdateChatState => self.update_chat_state,
-            Operation::ForkChat => self.fork_chat,
-        }
+    /// Every operation of the spec with its count, in spec order (those with
+    /// no requests included).
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Operation, usize)> + '_ {
+        OPERATIONS
+            .iter()
+            .copied()
+            .zip(self.per_operation.iter().copied())
     }
 
-    fn slot(&mut self, operation: Option<Operation>) -> &mut usize {
-        match operation {
-            Some(Operation::UpdateChatState) => &mut self.update_chat_state,
-            Some(Operation::ForkChat) => &mut self.fork_chat,
+    fn slot(&mut self, operation: Option<&Operation>) -> &mut usize {
+        // An operation from outside `OPERATIONS` cannot be routed to; were
+        // one passed, it counts as none rather than panicking.
+        let index = operation.and_then(|op| index_of(op.id));
+        match index.and_then(|i| self.per_operation.get_mut(i)) {
+            Some(slot) => slot,
             None => &mut self.other,
         }
+    }
+}
+
+impl fmt::Debug for RequestCounts {
+    /// `{"update_chat_state": 2, "fork_chat": 1, "other": 0}`: by operation
+    /// id, so a failed assertion reads without a look-up.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(op, count)| (op.id, count)))
+            .entry(&"other", &self.other)
+            .finish()
     }
 }
 
@@ -138,7 +201,7 @@ impl RequestLog {
     /// Notes which operation request `seq` was routed to. Counts stay exact
     /// even if the request itself is no longer kept (it was recorded with no
     /// operation, and this is called once per request).
-    pub(crate) fn set_operation(&mut self, seq: usize, operation: Option<Operation>) {
+    pub(crate) fn set_operation(&mut self, seq: usize, operation: Option<&'static Operation>) {
         let before = match seq
             .checked_sub(self.first_kept)
             .and_then(|i| self.kept.get_mut(i))
@@ -151,7 +214,7 @@ impl RequestLog {
     }
 
     pub(crate) fn counts(&self) -> RequestCounts {
-        self.counts
+        self.counts.clone()
     }
 
     /// The most kept requests received within any window of length `window`
@@ -193,15 +256,12 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_and_counts_all() {
+        let first = OPERATIONS[0];
+        let last = OPERATIONS[OPERATIONS.len() - 1];
         let mut log = RequestLog::new(2);
-        for (i, op) in [
-            Some(Operation::UpdateChatState),
-            Some(Operation::ForkChat),
-            None,
-            Some(Operation::ForkChat),
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, op) in [Some(first), Some(last), None, Some(last)]
+            .into_iter()
+            .enumerate()
         {
             let seq = log.push(request(&format!("/{i}")));
             assert_eq!(seq, i);
@@ -210,23 +270,61 @@ mod tests {
         let kept: Vec<_> = log.kept().into_iter().map(|r| r.path).collect();
         assert_eq!(kept, ["/2", "/3"]);
         let counts = log.counts();
-        assert_eq!(
-            (counts.update_chat_state, counts.fork_chat, counts.other),
-            (1, 2, 1)
-        );
+        assert_eq!(counts.total(), 4);
+        assert_eq!(counts.other(), 1);
+        if first.id == last.id {
+            assert_eq!(counts.of(first), 3);
+        } else {
+            assert_eq!((counts.of(first), counts.of(last)), (1, 2));
+        }
     }
 
     #[test]
     fn an_operation_set_after_eviction_still_counts() {
+        let op = OPERATIONS[0];
         let mut log = RequestLog::new(1);
         let first = log.push(request("/a"));
         let second = log.push(request("/b"));
-        log.set_operation(first, Some(Operation::ForkChat));
-        log.set_operation(second, Some(Operation::UpdateChatState));
-        assert_eq!(log.counts().fork_chat, 1);
-        assert_eq!(log.counts().update_chat_state, 1);
-        assert_eq!(log.counts().other, 0);
-        assert_eq!(log.kept()[0].operation, Some(Operation::UpdateChatState));
+        log.set_operation(first, Some(op));
+        log.set_operation(second, None);
+        assert_eq!(log.counts().of(op), 1);
+        assert_eq!(log.counts().other(), 1);
+        assert_eq!(log.kept()[0].operation_id(), None);
+    }
+
+    #[test]
+    fn counts_cover_every_operation_of_the_spec() {
+        let mut log = RequestLog::new(0);
+        for (i, &op) in OPERATIONS.iter().enumerate() {
+            for _ in 0..=i {
+                let seq = log.push(request("/"));
+                log.set_operation(seq, Some(op));
+            }
+        }
+        let counts = log.counts();
+        for (i, &op) in OPERATIONS.iter().enumerate() {
+            assert_eq!(counts.of(op), i + 1, "{}", op.id);
+            assert_eq!(counts.get(op.id), Some(i + 1), "{}", op.id);
+        }
+        let listed: Vec<_> = counts.iter().map(|(op, n)| (op.id, n)).collect();
+        let expected: Vec<_> = OPERATIONS
+            .iter()
+            .zip(1..)
+            .map(|(op, n)| (op.id, n))
+            .collect();
+        assert_eq!(listed, expected);
+        assert_eq!(counts.get("not an operation"), None);
+        assert_eq!(counts.total(), (1..=OPERATIONS.len()).sum::<usize>());
+        assert_ne!(counts, RequestCounts::default());
+    }
+
+    #[test]
+    fn debug_names_the_operations() {
+        let text = format!("{:?}", RequestCounts::default());
+        for op in OPERATIONS {
+            assert!(text.contains(&format!("{:?}: 0", op.id)), "{text}");
+        }
+        assert!(text.ends_with("\"other\": 0}"), "{text}");
     }
 
     #[test]

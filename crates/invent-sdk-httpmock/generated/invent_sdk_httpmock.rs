@@ -22,7 +22,7 @@ pub mod operations {
             let re = regex::Regex::new(
                     &format!(
                         "^/chats/{}/state$", regex::escape(&
-                        ::progenitor_client::encode_path(value))
+                        ::invent_sdk::encode_path_segment(value))
                     ),
                 )
                 .unwrap();
@@ -131,7 +131,7 @@ pub mod operations {
             let re = regex::Regex::new(
                     &format!(
                         "^/chats/{}/fork$", regex::escape(&
-                        ::progenitor_client::encode_path(value))
+                        ::invent_sdk::encode_path_segment(value))
                     ),
                 )
                 .unwrap();

@@ -26,7 +26,9 @@ fn client(server: &MockServer) -> Client {
 #[tokio::test]
 async fn ids_needing_encoding_match_their_own_mock_only() {
     let server = MockServer::start_async().await;
-    let ids = ["a/b", "a b", "a?b", "v1.2", "(x)", "100%", "ü"];
+    let ids = [
+        "a/b", "a b", "a?b", "v1.2", "(x)", "100%", "ü", r"..\x", r"x\",
+    ];
     let mocks: Vec<_> = ids
         .iter()
         .map(|id| {

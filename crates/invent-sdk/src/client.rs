@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tracing::Instrument as _;
 
 use crate::error::Error;
 use crate::operation::Operation;
@@ -14,6 +15,7 @@ use crate::rate_limit::RateLimiter;
 use crate::request::{CallOptions, Prepared};
 use crate::response::{self, ApiResponse};
 use crate::retry::RetryPolicy;
+use crate::telemetry;
 use crate::transport::Shared;
 
 /// The production API.
@@ -117,27 +119,50 @@ impl Client {
         crate::operations::dispatch(self, operation_id, call).await
     }
 
-    /// Sends a prepared request for `op` and decodes the success as `T`.
-    pub(crate) async fn execute<T: serde::de::DeserializeOwned>(
+    /// Sends a prepared request for `op` and decodes the success as `T`,
+    /// in a debug span `operation` with the operation's id, method and
+    /// path template. Called by generated call builders.
+    #[doc(hidden)]
+    pub async fn execute<T: serde::de::DeserializeOwned>(
         &self,
-        op: &Operation,
+        op: &'static Operation,
         request: Prepared,
-        options: &CallOptions,
+        options: CallOptions,
     ) -> Result<ApiResponse<T>, Error> {
-        let raw = self.shared.send(&self.http, op, request, options).await?;
-        response::decode(raw, &self.shared.api_key)
+        self.traced(op, request, options, response::decode::<T>)
+            .await
     }
 
-    /// Sends a prepared request for `op` whose success has no body.
-    #[allow(dead_code)] // For operations without a response body (none in the spec today).
-    pub(crate) async fn execute_empty(
+    /// Sends a prepared request for `op` whose success has no body, in the
+    /// same span as [`execute`](Self::execute). Called by generated call builders.
+    #[doc(hidden)]
+    pub async fn execute_empty(
         &self,
-        op: &Operation,
+        op: &'static Operation,
         request: Prepared,
-        options: &CallOptions,
+        options: CallOptions,
     ) -> Result<ApiResponse<()>, Error> {
-        let raw = self.shared.send(&self.http, op, request, options).await?;
-        response::decode_empty(raw, &self.shared.api_key)
+        self.traced(op, request, options, response::decode_empty)
+            .await
+    }
+
+    /// One call inside its span (see `telemetry`): send, then `decode`.
+    async fn traced<T>(
+        &self,
+        op: &'static Operation,
+        request: Prepared,
+        options: CallOptions,
+        decode: fn(response::Raw, &str) -> Result<ApiResponse<T>, Error>,
+    ) -> Result<ApiResponse<T>, Error> {
+        let span = telemetry::call_span(op, &self.shared.server);
+        let sent = self
+            .shared
+            .send(&self.http, op, request, options)
+            .instrument(span.clone())
+            .await;
+        let outcome = sent.and_then(|raw| decode(raw, &self.shared.api_key));
+        telemetry::record_outcome(&span, &outcome);
+        outcome
     }
 }
 
@@ -154,12 +179,14 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     max_response_bytes: Option<usize>,
     rate_limit: Option<(u32, Duration)>,
+    #[cfg(feature = "middleware")]
+    middleware: Vec<Arc<dyn reqwest_middleware::Middleware>>,
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+        let mut out = f.debug_struct("ClientBuilder");
+        out.field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -175,8 +202,10 @@ impl fmt::Debug for ClientBuilder {
             )
             .field("http_client", &self.http_client.is_some())
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("rate_limit", &self.rate_limit)
-            .finish()
+            .field("rate_limit", &self.rate_limit);
+        #[cfg(feature = "middleware")]
+        out.field("middleware", &self.middleware.len());
+        out.finish()
     }
 }
 
@@ -279,6 +308,54 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a middleware from the reqwest-middleware ecosystem
+    /// (reqwest-tracing, http-cache, request signing, your own): feature
+    /// `middleware`.
+    ///
+    /// Middlewares run in the order added, on every attempt: inside the
+    /// SDK's retry loop, after the attempt's rate-limit permit, with the
+    /// request as it goes on the wire (auth, headers, body, timeout set).
+    /// Each attempt gets a fresh copy of the call's extensions (set per call
+    /// with `.extension(value)` on any call builder) plus the
+    /// [`Operation`] being called, as `&'static Operation`. The client's
+    /// clones share them. A middleware that returns its own error (not
+    /// reqwest's) fails the call with [`Error::Middleware`], not retried; a
+    /// middleware that retries by itself (reqwest-retry) multiplies the
+    /// SDK's retries, so lower [`max_retries`](Self::max_retries) with it.
+    ///
+    /// ```
+    /// use invent_sdk::Operation;
+    /// use reqwest_middleware::{Middleware, Next};
+    ///
+    /// /// Counts attempts per operation.
+    /// struct Metrics;
+    ///
+    /// #[async_trait::async_trait]
+    /// impl Middleware for Metrics {
+    ///     async fn handle(
+    ///         &self,
+    ///         req: reqwest::Request,
+    ///         extensions: &mut http::Extensions,
+    ///         next: Next<'_>,
+    ///     ) -> reqwest_middleware::Result<reqwest::Response> {
+    ///         let op = extensions.get::<&'static Operation>().map_or("?", |op| op.id);
+    ///         println!("attempt of {op}");
+    ///         next.run(req, extensions).await
+    ///     }
+    /// }
+    ///
+    /// let client = invent_sdk::Client::builder()
+    ///     .api_key("sk-test")
+    ///     .middleware(Metrics)
+    ///     .build()?;
+    /// # Ok::<(), invent_sdk::Error>(())
+    /// ```
+    #[cfg(feature = "middleware")]
+    pub fn middleware(mut self, middleware: impl reqwest_middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let api_key = self.api_key.unwrap_or_default();
@@ -293,7 +370,8 @@ impl ClientBuilder {
             })?;
         authorization.set_sensitive(true);
 
-        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let (base_url, server) =
+            normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
 
         let user_agent = self
             .user_agent
@@ -332,6 +410,10 @@ impl ClientBuilder {
             ),
         };
 
+        #[cfg(feature = "middleware")]
+        let middleware = (!self.middleware.is_empty())
+            .then(|| reqwest_middleware::ClientWithMiddleware::new(http.clone(), self.middleware));
+
         Ok(Client {
             base_url,
             http,
@@ -346,12 +428,16 @@ impl ClientBuilder {
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 rate_limit,
+                server,
+                #[cfg(feature = "middleware")]
+                middleware,
             }),
         })
     }
 }
 
-fn normalize_base_url(url: &str) -> Result<String, Error> {
+/// The base URL without its trailing `/`, and the server it names.
+fn normalize_base_url(url: &str) -> Result<(String, telemetry::Server), Error> {
     let parsed = reqwest::Url::parse(url).map_err(|e| {
         Error::config(format!(
             "base URL {url:?} is not a URL: {e} (set {BASE_URL_ENV} to e.g. {DEFAULT_BASE_URL})"
@@ -373,7 +459,10 @@ fn normalize_base_url(url: &str) -> Result<String, Error> {
         ));
     }
     // The generated code appends `/chats/...`.
-    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+    Ok((
+        parsed.as_str().trim_end_matches('/').to_owned(),
+        telemetry::Server::of(&parsed),
+    ))
 }
 
 #[cfg(test)]
@@ -388,7 +477,6 @@ mod tests {
         assert!(update.idempotent);
         assert_eq!(fork.method, "POST");
         assert!(!fork.idempotent);
-        assert_eq!(crate::operations::OPERATIONS.len(), 2);
     }
 
     /// Sensitive: `Debug` of any header map holding it prints `Sensitive`, and

@@ -3,6 +3,7 @@
 //! compile time (the `invent api` CLI). Checked against the spec, then sent
 //! through the operation's typed builder.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -14,12 +15,33 @@ use crate::{Error, Operation};
 ///
 /// Parameter values are text, as on a command line: a value is read as a
 /// JSON string first (ids, enums), then as JSON (numbers, booleans).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct DynamicCall {
     params: Vec<(String, String)>,
     body: Option<serde_json::Value>,
     max_retries: Option<u32>,
     timeout: Option<Duration>,
+    headers: Vec<(String, String)>,
+}
+
+/// Header names only: a header may carry a credential of the caller's.
+impl fmt::Debug for DynamicCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicCall")
+            .field("params", &self.params)
+            .field("body", &self.body)
+            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.timeout)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl DynamicCall {
@@ -52,9 +74,18 @@ impl DynamicCall {
         self
     }
 
+    /// A header for every attempt of this call, as the typed builders'
+    /// `header` (it replaces a default of the same name; `Authorization`
+    /// is refused before sending).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Every parameter is one the operation has, given once; every path
     /// parameter is given; a body is given exactly where the spec takes one.
-    pub(crate) fn check(&self, op: &Operation) -> Result<(), Error> {
+    #[doc(hidden)]
+    pub fn check(&self, op: &Operation) -> Result<(), Error> {
         for (i, (name, _)) in self.params.iter().enumerate() {
             if !op.path_params.contains(&name.as_str()) && !op.query_params.contains(&name.as_str())
             {
@@ -124,7 +155,8 @@ impl DynamicCall {
     }
 
     /// A path parameter's value, typed (checked present by [`check`](Self::check)).
-    pub(crate) fn path_param<T: DeserializeOwned>(
+    #[doc(hidden)]
+    pub fn path_param<T: DeserializeOwned>(
         &self,
         op: &Operation,
         name: &'static str,
@@ -139,11 +171,8 @@ impl DynamicCall {
     }
 
     /// A query parameter's value, typed, if given.
-    #[allow(dead_code)] // For operations with query parameters (none in the spec today).
-    pub(crate) fn query_param<T: DeserializeOwned>(
-        &self,
-        name: &'static str,
-    ) -> Result<Option<T>, Error> {
+    #[doc(hidden)]
+    pub fn query_param<T: DeserializeOwned>(&self, name: &'static str) -> Result<Option<T>, Error> {
         self.value(name)
             .map(|text| parse_param(name, text))
             .transpose()
@@ -151,7 +180,8 @@ impl DynamicCall {
 
     /// The body, decoded as the operation's body type: types, bounds and
     /// required properties are checked here, naming the failing property.
-    pub(crate) fn take_body<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+    #[doc(hidden)]
+    pub fn take_body<T: DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
         let Some(body) = self.body.take() else {
             return Ok(None);
         };
@@ -163,12 +193,18 @@ impl DynamicCall {
             })
     }
 
-    pub(crate) fn options(&self) -> CallOptions {
-        CallOptions {
+    /// The per-call options given (retries, timeout, headers).
+    #[doc(hidden)]
+    pub fn options(&self) -> CallOptions {
+        let mut options = CallOptions {
             max_retries: self.max_retries,
             timeout: self.timeout,
             ..CallOptions::default()
+        };
+        for (name, value) in &self.headers {
+            options.header(name.as_str(), value.as_str());
         }
+        options
     }
 }
 
@@ -181,7 +217,7 @@ fn parse_param<T: DeserializeOwned>(name: &'static str, text: &str) -> Result<T,
 }
 
 /// The error for an operation the spec does not have.
-pub(crate) fn unknown_operation(operation_id: &str) -> Error {
+pub fn unknown_operation(operation_id: &str) -> Error {
     let known: Vec<&str> = crate::operations::OPERATIONS
         .iter()
         .map(|op| op.id)

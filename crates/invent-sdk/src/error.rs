@@ -92,6 +92,22 @@ pub enum Error {
         status: StatusCode,
         /// The request id, if the server sent one.
         request_id: Option<String>,
+        /// Attempts made, retries included.
+        attempts: u32,
+    },
+    /// A middleware added with
+    /// [`ClientBuilder::middleware`](crate::ClientBuilder::middleware)
+    /// failed the attempt (its error is the
+    /// [`source`](std::error::Error::source)). Not retried: only the
+    /// middleware knows whether the request reached the server, so the
+    /// SDK assumes it may have ([`Error::server_may_have_acted`]).
+    #[cfg(feature = "middleware")]
+    #[non_exhaustive]
+    Middleware {
+        /// Attempts made, retries included.
+        attempts: u32,
+        /// The middleware's error.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 }
 
@@ -161,6 +177,7 @@ pub struct DecodeError {
     pub(crate) path: String,
     pub(crate) message: String,
     pub(crate) snippet: String,
+    pub(crate) attempts: u32,
 }
 
 impl DecodeError {
@@ -188,6 +205,11 @@ impl DecodeError {
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
+
+    /// Attempts made, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
 }
 
 impl Error {
@@ -208,6 +230,66 @@ impl Error {
             Error::Decode(e) => e.request_id(),
             Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Attempts made, retries included; `None` when nothing was sent
+    /// ([`Error::Config`], [`Error::InvalidInput`]).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Config { .. } | Error::InvalidInput { .. } => None,
+            Error::Api(e) => Some(e.attempts),
+            Error::Decode(e) => Some(e.attempts),
+            Error::Timeout { attempts, .. }
+            | Error::Connection { attempts, .. }
+            | Error::ResponseTooLarge { attempts, .. } => Some(*attempts),
+            #[cfg(feature = "middleware")]
+            Error::Middleware { attempts, .. } => Some(*attempts),
+        }
+    }
+
+    /// Whether the server may have carried out the request, so that
+    /// sending it again may repeat its effect (a second fork). What to do
+    /// with a call that failed this way, for an operation that is not
+    /// idempotent, is the caller's decision: check whether it took effect
+    /// before sending it again.
+    ///
+    /// False when nothing was sent ([`Error::Config`],
+    /// [`Error::InvalidInput`]), when the connection was never established,
+    /// and when the server refused the request with a 4xx status other than
+    /// 408 (a refusal, 429 included, is answered before any work). True for
+    /// everything else: 408 and 5xx statuses, timeouts and connections lost
+    /// after the request was sent, a success whose body could not be read or
+    /// decoded, and a failing middleware. The SDK's own retries follow the
+    /// same rule: an operation that is not idempotent is not retried when
+    /// this is true, unless the call opted in
+    /// ([`ForkChat::retry_when_server_may_have_acted`](crate::ForkChat::retry_when_server_may_have_acted)).
+    ///
+    /// A call whose future is dropped before it completes (a `select!`, a
+    /// timeout around it, a cancelled task) returns no error at all: treat
+    /// it as if this were true, since the request may already have been
+    /// sent.
+    ///
+    /// ```
+    /// # fn handle(err: invent_sdk::Error) {
+    /// if err.server_may_have_acted() {
+    ///     eprintln!("outcome unknown after {:?} attempts: check before forking again", err.attempts());
+    /// } else {
+    ///     eprintln!("not done: {err}");
+    /// }
+    /// # }
+    /// ```
+    pub fn server_may_have_acted(&self) -> bool {
+        match self {
+            Error::Config { .. } | Error::InvalidInput { .. } => false,
+            Error::Api(e) => crate::retry::status_may_have_acted(e.status),
+            Error::Timeout { source, .. } | Error::Connection { source, .. } => {
+                crate::retry::transport_may_have_acted(source)
+            }
+            Error::Decode(_) => true,
+            Error::ResponseTooLarge { status, .. } => crate::retry::status_may_have_acted(*status),
+            #[cfg(feature = "middleware")]
+            Error::Middleware { .. } => true,
         }
     }
 
@@ -272,10 +354,17 @@ impl fmt::Display for Error {
                 plural_attempts(*attempts)
             ),
             Error::Decode(e) => e.fmt(f),
+            #[cfg(feature = "middleware")]
+            Error::Middleware { attempts, .. } => write!(
+                f,
+                "a middleware failed the request ({})",
+                plural_attempts(*attempts)
+            ),
             Error::ResponseTooLarge {
                 limit,
                 status,
                 request_id,
+                ..
             } => {
                 write!(f, "the response ({status}")?;
                 write_request_id(f, request_id.as_deref())?;
@@ -332,6 +421,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Timeout { source, .. } | Error::Connection { source, .. } => Some(source),
+            #[cfg(feature = "middleware")]
+            Error::Middleware { source, .. } => Some(&**source),
             _ => None,
         }
     }

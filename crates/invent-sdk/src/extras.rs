@@ -7,7 +7,8 @@ use crate::{Error, Nullable, UpdateChatState};
 
 /// Checks an operation needs beyond its schema. Implemented here for every
 /// operation marked `x-invent-extra-checks: true` (the build fails otherwise).
-pub(crate) trait ExtraChecks {
+pub trait ExtraChecks {
+    /// Fails when the call's input breaks a rule the schema cannot state.
     fn extra_checks(&self) -> Result<(), Error>;
 }
 

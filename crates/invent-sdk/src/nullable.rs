@@ -107,7 +107,7 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
 /// Generated code routes `Option<Nullable<T>>` fields here (with
 /// `#[serde(default)]` for the absent case), because serde's own `Option`
 /// would read `null` as absent.
-pub(crate) fn deserialize_some<'de, D, T>(deserializer: D) -> Result<Option<Nullable<T>>, D::Error>
+pub fn deserialize_some<'de, D, T>(deserializer: D) -> Result<Option<Nullable<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

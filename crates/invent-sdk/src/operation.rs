@@ -34,9 +34,74 @@ pub struct Operation {
     /// JSON of the success response's example in the spec (or the smallest
     /// value its schema accepts), for mock servers.
     pub response_example: Option<&'static str>,
+    /// The tracing callsite of this operation's call spans, made the first
+    /// time a call of it is traced (a span's name, the operationId, must
+    /// live in a callsite of its own). Kept here, not in a table of the
+    /// SDK's operations, so operations of any crate of generated code get
+    /// their spans.
+    pub(crate) call_callsite: crate::telemetry::CallsiteCell,
+}
+
+/// The fields of an [`Operation`], all of them, for generated code: outside
+/// this crate an `Operation` cannot be written as a struct literal (it is
+/// `#[non_exhaustive]`), so generated statics go through
+/// [`Operation::from_fields`]. Not a stable API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct OperationFields {
+    /// See [`Operation::id`].
+    pub id: &'static str,
+    /// See [`Operation::method`].
+    pub method: &'static str,
+    /// See [`Operation::path`].
+    pub path: &'static str,
+    /// See [`Operation::idempotent`].
+    pub idempotent: bool,
+    /// See [`Operation::path_params`].
+    pub path_params: &'static [&'static str],
+    /// See [`Operation::query_params`].
+    pub query_params: &'static [&'static str],
+    /// See [`Operation::has_body`].
+    pub has_body: bool,
+    /// See [`Operation::body_required`].
+    pub body_required: bool,
+    /// See [`Operation::body_properties`].
+    pub body_properties: &'static [&'static str],
+    /// See [`Operation::response_example`].
+    pub response_example: Option<&'static str>,
 }
 
 impl Operation {
+    /// The operation described by `fields` (for generated statics).
+    #[doc(hidden)]
+    pub const fn from_fields(fields: OperationFields) -> Operation {
+        let OperationFields {
+            id,
+            method,
+            path,
+            idempotent,
+            path_params,
+            query_params,
+            has_body,
+            body_required,
+            body_properties,
+            response_example,
+        } = fields;
+        Operation {
+            id,
+            method,
+            path,
+            idempotent,
+            path_params,
+            query_params,
+            has_body,
+            body_required,
+            body_properties,
+            response_example,
+            call_callsite: crate::telemetry::CallsiteCell::new(),
+        }
+    }
+
     /// The operation named `id`, if the spec has it.
     ///
     /// ```

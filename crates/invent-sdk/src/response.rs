@@ -100,7 +100,8 @@ impl<T> ApiResponse<T> {
 
     /// The same response with the value replaced by the body as JSON (the
     /// typed value has already checked it against the spec).
-    pub(crate) fn into_json(self) -> ApiResponse<serde_json::Value> {
+    #[doc(hidden)]
+    pub fn into_json(self) -> ApiResponse<serde_json::Value> {
         // Decoded successfully as `T` a moment ago, so it is JSON.
         let json = self.json().unwrap_or(serde_json::Value::Null);
         self.map(|_| json)
@@ -143,7 +144,6 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// A success with no body to decode (any body is kept, not read).
-#[allow(dead_code)] // For operations without a response body (none in the spec today).
 pub(crate) fn decode_empty(raw: Raw, secret: &str) -> Result<ApiResponse<()>, Error> {
     if !raw.status.is_success() {
         return Err(api_error(raw, secret));
@@ -175,6 +175,7 @@ fn decode_error<T: serde::de::DeserializeOwned>(
         path,
         message: error::scrub(e.to_string(), secret),
         snippet: error::snippet(&raw.body, secret),
+        attempts: raw.attempts,
     }))
 }
 

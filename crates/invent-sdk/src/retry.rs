@@ -1,9 +1,13 @@
 //! When to try a request again, and how long to wait first.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
+
+use crate::operation::Operation;
 
 /// Retry settings: exponential backoff with full jitter, honouring `Retry-After`.
 ///
@@ -14,7 +18,13 @@ use reqwest::StatusCode;
 /// in [`ApiError::retry_after`](crate::ApiError::retry_after).
 ///
 /// Which failures are retried depends on whether the operation is idempotent;
-/// see [`Client`](crate::Client#retries).
+/// see [`Client`](crate::Client#retries). Add statuses to the built-in ones
+/// (408, 429, 500, 502, 503, 504) with [`with_retry_statuses`](Self::with_retry_statuses),
+/// or decide from the response with [`with_retry_if`](Self::with_retry_if).
+/// Neither can make an operation that is not idempotent (`fork_chat`) be
+/// sent again after the server may have acted on it (a 5xx or 408, see
+/// [`Error::server_may_have_acted`](crate::Error::server_may_have_acted)):
+/// only the call itself can opt in, with `retry_when_server_may_have_acted`.
 ///
 /// Start from [`RetryPolicy::default`] or [`RetryPolicy::none`] and change
 /// what you need; the fields are private so that a setting can be added
@@ -37,6 +47,73 @@ pub struct RetryPolicy {
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
     pub(crate) max_retry_after: Duration,
+    retry_statuses: Vec<StatusCode>,
+    retry_if: Option<RetryIf>,
+}
+
+/// The caller's predicate. Two policies are equal only if they share it
+/// (closures cannot be compared).
+#[derive(Clone)]
+struct RetryIf(Arc<dyn Fn(&RetryContext<'_>) -> bool + Send + Sync>);
+
+impl fmt::Debug for RetryIf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RetryIf(..)")
+    }
+}
+
+impl PartialEq for RetryIf {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RetryIf {}
+
+/// A response that did not succeed, as [`RetryPolicy::with_retry_if`]'s
+/// predicate sees it.
+#[derive(Debug)]
+pub struct RetryContext<'a> {
+    operation: &'static Operation,
+    status: StatusCode,
+    headers: &'a HeaderMap,
+    attempt: u32,
+}
+
+impl<'a> RetryContext<'a> {
+    pub(crate) fn new(
+        operation: &'static Operation,
+        status: StatusCode,
+        headers: &'a HeaderMap,
+        attempt: u32,
+    ) -> Self {
+        RetryContext {
+            operation,
+            status,
+            headers,
+            attempt,
+        }
+    }
+
+    /// The operation called (its `id` is the operationId).
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+
+    /// The response's status (never a success).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response's headers (the API key scrubbed from them).
+    pub fn headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+
+    /// Which attempt got this response: 1 for the first.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
 }
 
 impl Default for RetryPolicy {
@@ -46,6 +123,8 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
+            retry_statuses: Vec::new(),
+            retry_if: None,
         }
     }
 }
@@ -104,6 +183,69 @@ impl RetryPolicy {
         self
     }
 
+    /// Statuses retried besides the built-in ones (none by default).
+    pub fn retry_statuses(&self) -> &[StatusCode] {
+        &self.retry_statuses
+    }
+
+    /// Also retries these statuses (besides 408, 429, 500, 502, 503, 504),
+    /// within [`max_retries`](Self::max_retries) and with the same backoff
+    /// and `Retry-After` rules. A success status is never retried.
+    ///
+    /// ```
+    /// use invent_sdk::RetryPolicy;
+    /// use reqwest::StatusCode;
+    ///
+    /// // A 409 while another writer holds the chat: try again shortly.
+    /// let policy = RetryPolicy::default().with_retry_statuses([StatusCode::CONFLICT]);
+    /// assert_eq!(policy.retry_statuses(), [StatusCode::CONFLICT]);
+    /// ```
+    #[must_use]
+    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+        for status in statuses {
+            if !self.retry_statuses.contains(&status) {
+                self.retry_statuses.push(status);
+            }
+        }
+        self
+    }
+
+    /// Also retries a response this predicate accepts, asked for every
+    /// response that is neither a success nor already retried, with the
+    /// operation, status, headers and attempt number ([`RetryContext`]).
+    /// Replaces an earlier predicate.
+    ///
+    /// ```
+    /// use invent_sdk::RetryPolicy;
+    /// use reqwest::StatusCode;
+    ///
+    /// // 409 on update_chat_state only, and only the first time.
+    /// let policy = RetryPolicy::default().with_retry_if(|response| {
+    ///     response.operation().id == "update_chat_state"
+    ///         && response.status() == StatusCode::CONFLICT
+    ///         && response.attempt() == 1
+    /// });
+    /// # let _ = policy;
+    /// ```
+    #[must_use]
+    pub fn with_retry_if(
+        mut self,
+        predicate: impl Fn(&RetryContext<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.retry_if = Some(RetryIf(Arc::new(predicate)));
+        self
+    }
+
+    /// Whether this response asks for another attempt: a built-in status, an
+    /// added one, or the predicate's choice.
+    fn wants_retry(&self, response: &RetryContext<'_>) -> bool {
+        let status = response.status;
+        !status.is_success()
+            && (is_retryable_status(status)
+                || self.retry_statuses.contains(&status)
+                || self.retry_if.as_ref().is_some_and(|f| (f.0)(response)))
+    }
+
     /// The jittered backoff before retry number `retry` (1-based).
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let exp = retry.saturating_sub(1).min(31);
@@ -130,23 +272,44 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
-/// Whether a response with `status` may be retried for an operation of this kind.
-pub(crate) fn should_retry_status(status: StatusCode, idempotency: Idempotency) -> bool {
-    match idempotency {
-        Idempotency::Idempotent => is_retryable_status(status),
-        // A 429 is a refusal before any work; anything else may have forked.
-        Idempotency::CreatesResource => status == StatusCode::TOO_MANY_REQUESTS,
-    }
+/// Whether a response with `status` means the server may have carried out
+/// the request: anything but a refusal (a 4xx other than 408, 429 included,
+/// is answered before any work is done).
+pub(crate) fn status_may_have_acted(status: StatusCode) -> bool {
+    !(status.is_client_error() && status != StatusCode::REQUEST_TIMEOUT)
+}
+
+/// Whether a transport failure leaves open that the server acted: only a
+/// connection that was never established cannot have reached it.
+pub(crate) fn transport_may_have_acted(error: &reqwest::Error) -> bool {
+    !error.is_connect()
+}
+
+/// Whether a response may be retried for an operation of this kind: the
+/// operation's retry safety first (the caller's predicate is not even asked
+/// where it says no), then the policy.
+pub(crate) fn should_retry_status(
+    policy: &RetryPolicy,
+    response: &RetryContext<'_>,
+    idempotency: Idempotency,
+) -> bool {
+    may_repeat(status_may_have_acted(response.status), idempotency) && policy.wants_retry(response)
 }
 
 /// Whether a transport failure may be retried for an operation of this kind.
 ///
-/// `before_sending` is true when the connection was never established, so the
-/// server cannot have seen the request.
-pub(crate) fn should_retry_transport(before_sending: bool, idempotency: Idempotency) -> bool {
+/// `may_have_acted` is false when the connection was never established, so
+/// the server cannot have seen the request.
+pub(crate) fn should_retry_transport(may_have_acted: bool, idempotency: Idempotency) -> bool {
+    may_repeat(may_have_acted, idempotency)
+}
+
+/// The one rule behind both: an operation that is not idempotent is sent
+/// again only where the server cannot have acted on it.
+fn may_repeat(may_have_acted: bool, idempotency: Idempotency) -> bool {
     match idempotency {
         Idempotency::Idempotent => true,
-        Idempotency::CreatesResource => before_sending,
+        Idempotency::CreatesResource => !may_have_acted,
     }
 }
 
@@ -278,21 +441,60 @@ mod tests {
         }
     }
 
+    /// Whether `policy` retries `code` for the operation `op`.
+    fn retries(policy: &RetryPolicy, op: &str, code: u16, idempotency: Idempotency) -> bool {
+        let op = crate::Operation::find(op).expect("in the spec");
+        let headers = HeaderMap::new();
+        let status = StatusCode::from_u16(code).expect("valid");
+        should_retry_status(
+            policy,
+            &RetryContext::new(op, status, &headers, 1),
+            idempotency,
+        )
+    }
+
     #[test]
     fn creating_operations_retry_only_when_the_server_cannot_have_acted() {
         use Idempotency::*;
+        let policy = RetryPolicy::default();
         for code in [408, 500, 502, 503, 504] {
-            let status = StatusCode::from_u16(code).expect("valid");
-            assert!(should_retry_status(status, Idempotent));
-            assert!(!should_retry_status(status, CreatesResource));
+            assert!(retries(&policy, "update_chat_state", code, Idempotent));
+            assert!(!retries(&policy, "fork_chat", code, CreatesResource));
         }
-        assert!(should_retry_status(
-            StatusCode::TOO_MANY_REQUESTS,
-            CreatesResource
-        ));
-        assert!(!should_retry_status(StatusCode::NOT_FOUND, Idempotent));
-        assert!(should_retry_transport(true, CreatesResource));
-        assert!(!should_retry_transport(false, CreatesResource));
-        assert!(should_retry_transport(false, Idempotent));
+        assert!(retries(&policy, "fork_chat", 429, CreatesResource));
+        assert!(!retries(&policy, "update_chat_state", 404, Idempotent));
+        assert!(should_retry_transport(false, CreatesResource));
+        assert!(!should_retry_transport(true, CreatesResource));
+        assert!(should_retry_transport(true, Idempotent));
+        for code in [400, 401, 404, 409, 422, 429] {
+            let status = StatusCode::from_u16(code).expect("valid");
+            assert!(!status_may_have_acted(status), "{code}");
+        }
+        for code in [200, 201, 302, 408, 500, 503] {
+            let status = StatusCode::from_u16(code).expect("valid");
+            assert!(status_may_have_acted(status), "{code}");
+        }
+    }
+
+    #[test]
+    fn added_statuses_and_the_predicate_add_to_the_built_in_rules_only() {
+        use Idempotency::*;
+        let policy = RetryPolicy::default()
+            .with_retry_statuses([StatusCode::CONFLICT, StatusCode::CONFLICT])
+            .with_retry_if(|r| r.status().as_u16() == 418 || r.status().is_success());
+        assert_eq!(policy.retry_statuses(), [StatusCode::CONFLICT]);
+        assert!(retries(&policy, "update_chat_state", 409, Idempotent));
+        assert!(retries(&policy, "update_chat_state", 418, Idempotent));
+        assert!(!retries(&policy, "update_chat_state", 200, Idempotent));
+        assert!(!retries(&policy, "update_chat_state", 404, Idempotent));
+        // A refusal can be retried for a fork; a 5xx still cannot.
+        assert!(retries(&policy, "fork_chat", 409, CreatesResource));
+        let everything = RetryPolicy::default().with_retry_if(|_| true);
+        for code in [408, 500, 503] {
+            assert!(!retries(&everything, "fork_chat", code, CreatesResource));
+        }
+        // Policies compare by settings and by sharing the predicate.
+        assert_eq!(policy.clone(), policy);
+        assert_ne!(RetryPolicy::default().with_retry_if(|_| true), everything);
     }
 }

@@ -499,6 +499,72 @@ async fn a_fork_is_never_sent_twice_when_the_server_may_have_acted() {
 }
 
 #[tokio::test]
+async fn errors_say_whether_the_server_may_have_acted_and_how_many_attempts() {
+    let server = MockServer::start().await;
+    let client = client(&server);
+    for (status, may_have_acted) in [(503, true), (408, true), (404, false), (422, false)] {
+        server.reset().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let err = fork(&client).await.expect_err("error status");
+        assert_eq!(err.server_may_have_acted(), may_have_acted, "{status}");
+        assert_eq!(err.attempts(), Some(1), "{status}");
+    }
+    // Refused after every retry: the server never did the work.
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&server)
+        .await;
+    let err = fork(&client).await.expect_err("429");
+    assert!(!err.server_may_have_acted());
+    assert_eq!(err.attempts(), Some(3));
+    // A success that cannot be decoded was acted on.
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>"))
+        .mount(&server)
+        .await;
+    let err = fork(&client).await.expect_err("decode");
+    assert!(err.server_may_have_acted());
+    assert_eq!(err.attempts(), Some(1));
+
+    // Nothing sent: no attempts.
+    let err = client
+        .fork_chat("c")
+        .send()
+        .await
+        .expect_err("no message_id");
+    assert!(!err.server_may_have_acted());
+    assert_eq!(err.attempts(), None);
+
+    // Never connected, after every retry.
+    let refused = Client::builder()
+        .api_key(KEY)
+        .base_url(refusing_url())
+        .retry_policy(fast_retries())
+        .build()
+        .expect("client");
+    let err = fork(&refused).await.expect_err("refused");
+    assert!(!err.server_may_have_acted(), "{err:?}");
+    assert_eq!(err.attempts(), Some(3));
+
+    // Sent, then no answer in time.
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(ok_chat().set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let err = fork(&impatient_client(server.uri()))
+        .await
+        .expect_err("timeout");
+    assert!(err.is_timeout() && err.server_may_have_acted(), "{err:?}");
+    assert_eq!(err.attempts(), Some(1));
+}
+
+#[tokio::test]
 async fn a_fork_is_retried_after_429_and_on_opt_in() {
     let server = MockServer::start().await;
     fail_then_succeed(
@@ -782,10 +848,12 @@ async fn the_key_is_never_printed() {
         logs.text()
     );
     assert!(logs.text().contains("req_echo"), "{}", logs.text());
-    // One span per call, named by the operationId, with method and path template.
+    // One span per call, named by the operationId, with method and path
+    // template (tests/call_pipeline.rs checks every field).
     assert!(
-        logs.text()
-            .contains(r#"update_chat_state{method="PATCH" path="/chats/{chat_id}/state"}"#),
+        logs.text().contains(
+            r#"update_chat_state{http.request.method="PATCH" url.template="/chats/{chat_id}/state""#
+        ),
         "{}",
         logs.text()
     );

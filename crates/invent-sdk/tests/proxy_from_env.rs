@@ -11,10 +11,14 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use invent_mock_server::MockServer;
 use invent_sdk::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const CHAT_ID: &str = "chat_proxied";
+const KEY: &str = "sk-proxy-test";
 
 /// A forwarding HTTP proxy on 127.0.0.1 that records the request line of
 /// each connection. Plain requests (absolute-form) go to `upstream` whatever
@@ -66,7 +70,7 @@ async fn forward(mut client: TcpStream, upstream: SocketAddr, seen: Arc<Mutex<Ve
             .await;
         return;
     }
-    // The mock server reads absolute-form targets as they are.
+    // The upstream (hyper underneath) reads absolute-form targets as they are.
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         return;
     };
@@ -91,13 +95,19 @@ fn proxies_come_from_the_environment() {
         .enable_all()
         .build()
         .unwrap();
-    let server = runtime.block_on(MockServer::start());
-    let upstream: SocketAddr = server
-        .url()
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .parse()
-        .expect("the mock server listens on an IP address");
+    // Answers the state change of CHAT_ID with that chat; anything else 404.
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("PATCH"))
+            .and(path(format!("/chats/{CHAT_ID}/state")))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": CHAT_ID})),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let upstream = *server.address();
     let proxy = runtime.block_on(Proxy::start(upstream));
 
     // Clients read the variables when they are built, below. Lower-case and
@@ -117,12 +127,12 @@ fn proxies_come_from_the_environment() {
     std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
 
     runtime.block_on(async {
-        let chat_id = server.chats()[0].id.clone();
+        let chat_id = CHAT_ID;
 
         // `invent.test` resolves nowhere: only the proxy can deliver this.
-        let proxied = client("http://invent.test", server.api_key());
+        let proxied = client("http://invent.test", KEY);
         let chat = proxied
-            .update_chat_state(&chat_id)
+            .update_chat_state(chat_id)
             .csat_score(4)
             .send()
             .await
@@ -136,9 +146,9 @@ fn proxies_come_from_the_environment() {
         );
 
         // NO_PROXY: straight to the server, the proxy sees nothing new.
-        let direct = client(server.url(), server.api_key());
+        let direct = client(&server.uri(), KEY);
         direct
-            .update_chat_state(&chat_id)
+            .update_chat_state(chat_id)
             .csat_score(5)
             .send()
             .await
@@ -149,12 +159,8 @@ fn proxies_come_from_the_environment() {
         // proxy refuses, so the call fails).
         #[cfg(any(feature = "rustls", feature = "native-tls"))]
         {
-            let secure = client("https://invent.test", server.api_key());
-            let result = secure
-                .update_chat_state(&chat_id)
-                .csat_score(3)
-                .send()
-                .await;
+            let secure = client("https://invent.test", KEY);
+            let result = secure.update_chat_state(chat_id).csat_score(3).send().await;
             assert!(result.is_err(), "the proxy refused the tunnel");
             assert_eq!(
                 proxy.seen().last().map(String::as_str),

@@ -92,11 +92,15 @@ fn seed_request_examples_serialize_exactly_as_documented() {
     );
 }
 
-// 1. Unknown enum values are kept, not fatal, and written back unchanged.
+// 1. Unknown enum values are kept, not fatal, and written back unchanged, in
+// every enum of a real chat. How an open enum behaves (serde, text, order,
+// hashing) is tested once, with `open_enum!` in src/open_enum.rs.
 #[test]
 fn unknown_enum_values_are_kept_and_re_serialized_unchanged() {
     let mut payload = fixture("seed_003_fork_chat_response.json");
-    payload["status"] = json!("ARCHIVED");
+    // Not "ARCHIVED": the regenerate test adds that to a copy of the spec,
+    // whose tests must still pass.
+    payload["status"] = json!("NO_SUCH_STATUS");
     payload["visibility"] = json!("ORG_ONLY");
     payload["state"]["state"] = json!("ESCALATED");
     payload["last_message"]["messages"][0]["role"] = json!("developer");
@@ -105,9 +109,8 @@ fn unknown_enum_values_are_kept_and_re_serialized_unchanged() {
     let chat = decode(&payload);
     assert_eq!(
         chat.status,
-        Some(ChatStatus::Unknown("ARCHIVED".to_owned()))
+        Some(ChatStatus::Unknown("NO_SUCH_STATUS".to_owned()))
     );
-    assert!(chat.status.as_ref().is_some_and(ChatStatus::is_unknown));
     assert_eq!(
         chat.state.as_ref().and_then(|s| s.state.clone()),
         Some(ChatStateStatus::from("ESCALATED"))
@@ -126,20 +129,6 @@ fn unknown_enum_values_are_kept_and_re_serialized_unchanged() {
         Some(ReferralType::Unknown("tiktok_ad".to_owned()))
     );
     assert_eq!(serde_json::to_value(&chat).expect("encodes"), payload);
-}
-
-#[test]
-fn known_enum_values_map_to_variants_and_back() {
-    for value in ChatStatus::KNOWN {
-        let json = serde_json::to_string(value).expect("encodes");
-        let back: ChatStatus = serde_json::from_str(&json).expect("decodes");
-        assert_eq!(&back, value);
-        assert!(!back.is_unknown());
-    }
-    assert_eq!(
-        serde_json::to_string(&ChatStateStatus::Snoozed).expect("encodes"),
-        "\"SNOOZED\""
-    );
 }
 
 // 2. Unknown keys anywhere are ignored.
@@ -198,17 +187,13 @@ fn explicit_null_in_a_chat_state_survives_a_round_trip() {
     assert_eq!(serde_json::to_value(&chat).expect("encodes"), payload);
 }
 
-// 4. csat_score is bounded to 1..=5 on construction and on deserialization.
+// 4. csat_score is bounded to 1..=5 (the spec's minimum and maximum) on
+// construction and on deserialization. How a checked integer checks is
+// tested once, with `checked_integer!` in src/bounds.rs.
 #[test]
-fn csat_score_bounds_are_checked_when_built() {
-    for ok in 1..=5 {
-        assert_eq!(CsatScore::try_from(ok).map(CsatScore::get), Ok(ok as u8));
-    }
-    for bad in [i64::MIN, -1, 0, 6, 9, i64::MAX] {
-        let err = CsatScore::new(bad).expect_err("out of range");
-        assert_eq!(err.value(), bad);
-        assert_eq!(err.range(), 1..=5);
-    }
+fn csat_score_is_bounded_by_the_spec() {
+    assert_eq!((CsatScore::MIN.get(), CsatScore::MAX.get()), (1, 5));
+    assert_eq!(CsatScore::try_from(0).map_err(|e| e.range()), Err(1..=5));
 }
 
 #[test]
@@ -310,28 +295,4 @@ fn timestamps_keep_offsets_fractions_and_bare_dates_on_write_back() {
     assert_eq!(chat.created_at.as_ref().and_then(Timestamp::datetime), None);
     assert!(chat.created_at.as_ref().and_then(Timestamp::date).is_some());
     assert_eq!(serde_json::to_value(&chat).expect("encodes"), payload);
-}
-
-// Open enums compare, hash and sort by their wire value, so a value the SDK
-// learns in a later release behaves exactly as it did while it was `Unknown`
-// (and a new variant moves no other value in a sort).
-#[test]
-fn open_enums_compare_hash_and_sort_by_wire_value() {
-    use std::collections::HashSet;
-
-    assert_eq!(ChatStatus::Unknown("RUNNING".into()), ChatStatus::Running);
-    let set: HashSet<ChatStatus> = [ChatStatus::Unknown("RUNNING".into()), ChatStatus::Running]
-        .into_iter()
-        .collect();
-    assert_eq!(set.len(), 1);
-
-    let mut statuses = [
-        ChatStatus::Running,
-        ChatStatus::Unknown("ARCHIVED".into()),
-        ChatStatus::Completed,
-        ChatStatus::Canceled,
-    ];
-    statuses.sort();
-    let wire: Vec<&str> = statuses.iter().map(ChatStatus::as_str).collect();
-    assert_eq!(wire, ["ARCHIVED", "CANCELED", "COMPLETED", "RUNNING"]);
 }

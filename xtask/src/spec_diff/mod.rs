@@ -7,9 +7,9 @@
 //! breaking, so a script can stop on it.
 
 pub mod engine;
-pub mod generated;
 pub mod report;
 pub mod rules;
+pub mod rust;
 pub mod shape;
 
 use crate::codegen::SPEC;

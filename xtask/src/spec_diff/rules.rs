@@ -2,8 +2,8 @@
 //!
 //! Every rating cites a [`Rule`]; the report's legend prints the rules it cites,
 //! so a reviewer sees why a change is breaking. The SDK rules describe the Rust
-//! that the generator emits, which spec-diff reads from the code generated for
-//! each spec ([`super::generated`]) rather than predicts: whether a struct or
+//! that the generator emits, which spec-diff reads from the generator's model
+//! of each spec ([`super::rust`]) rather than predicts: whether a struct or
 //! enum is `#[non_exhaustive]`, whether an enum is open (`Unknown(String)`),
 //! whether a newtype checks its value, the type of each field and parameter.
 //! Operations are builder-style calls whose `send()` checks required inputs at

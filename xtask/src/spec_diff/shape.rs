@@ -1,6 +1,5 @@
 //! Schemas reduced to what spec-diff compares. What the generator makes of
-//! them in Rust is read from its output ([`super::generated`]), not predicted
-//! here.
+//! them in Rust is read from its model ([`super::rust`]), not predicted here.
 //!
 //! openapiv3 spreads one schema over several representations (typed variants,
 //! a catch-all `Any`, boxed and unboxed references); [`Shape`] is one flat

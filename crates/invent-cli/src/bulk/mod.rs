@@ -1,22 +1,37 @@
 //! Bulk runs: `invent chat state --ids-from FILE` and `invent chat fork --from FILE`.
 //!
-//! The whole input is read and checked first (a bad line stops the run before
-//! anything is sent). Items then go out `--concurrency` at a time through one
-//! client whose rate limit (`--rate-limit` per minute) every attempt, retries
-//! included, takes a permit from. Each finished item is written to the
-//! journal (`--journal`), fsynced, before the next result is looked at; a
-//! fork is journalled as `started` before it is sent, so a run killed with a
-//! fork in flight leaves a record that the fork may exist.
+//! The input is read twice and never held whole: a first pass checks every
+//! row (a bad line stops the run before anything is sent) and indexes them
+//! by identity (`index.rs`: a few bytes per row); the journal is locked and
+//! replayed into the index; a second pass reads the rows again and sends
+//! what the index says is not done yet. Items go out `--concurrency` at a
+//! time through one client whose rate limit (`--rate-limit` per minute)
+//! every attempt, retries included, takes a permit from. Each finished item
+//! is written to the journal, fsynced, before the next result is looked at.
+//! Every attempt passes a gate (`gate.rs`, an SDK middleware) after its
+//! permit, right before the wire: there a fork is journalled as `started`,
+//! so a run killed with a fork in flight leaves a record that the fork may
+//! exist, and only then. Ctrl-C closes the gate: calls not yet on the wire
+//! stop at once, those on it get a grace period to finish.
+//!
+//! A fork run always keeps a journal (by default next to its input, named on
+//! the first line of output), because running a fork command again without
+//! one forks again what was done; `--no-journal` opts out, with a warning.
+//! A state change is idempotent: its journal is optional (`--journal`).
 //!
 //! Exit codes: 0 all succeeded, 1 any failed or unknown (or a run-time error),
-//! 2 bad usage (unreadable or malformed input, a journal of another job),
-//! 130 interrupted by Ctrl-C.
+//! 2 bad usage (unreadable or malformed input, a journal of another job or in
+//! use by another run), 130 interrupted by Ctrl-C.
 
+mod gate;
+mod index;
 mod input;
 mod journal;
 mod progress;
 
 use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,13 +39,16 @@ use std::time::Duration;
 use invent_sdk::types::{Chat, ChatStateStatus};
 use invent_sdk::{ApiResponse, Client, Error};
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinError, JoinSet};
 use tokio::time::Instant;
 
 use crate::cli::{BulkArgs, ChatCommand, Cli, Command, StateArgs};
+use crate::render::for_terminal;
 use crate::Output;
-use input::{InputError, Item};
-use journal::{Entry, Journal, Outcome};
+use gate::{Ask, Gate, Ticket};
+use index::{Added, Decision, Index, Tally};
+use input::{At, InputError, Item, Kind, Rows, Source};
+use journal::{Entry, Header, Journal, Outcome};
 use progress::{Counts, Progress};
 
 /// How long in-flight items may take to finish after Ctrl-C; then they are
@@ -47,6 +65,10 @@ const STATE_RETRIES: u32 = 5;
 /// Exit code for a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
 const INTERRUPTED: u8 = 130;
 
+/// The journal of a fork run reading standard input without `--journal`, in
+/// the current directory.
+const STDIN_JOURNAL: &str = "invent-fork-stdin.journal.jsonl";
+
 /// What a bulk run does to each item.
 #[derive(Clone, Debug)]
 enum Action {
@@ -61,6 +83,7 @@ pub struct Job<'a> {
     input: &'a str,
     options: &'a BulkArgs,
     retry_unknown: bool,
+    no_journal: bool,
     base_url: Option<&'a str>,
     json: bool,
 }
@@ -71,11 +94,12 @@ impl Job<'_> {
         let Command::Chat(command) = &cli.command else {
             return None;
         };
-        let (action, input, options, retry_unknown) = match command {
+        let (action, input, options, retry_unknown, no_journal) = match command {
             ChatCommand::State(args) => (
                 Action::State(Arc::new(args.clone())),
                 args.ids_from.as_deref()?,
                 &args.bulk,
+                false,
                 false,
             ),
             ChatCommand::Fork(args) => (
@@ -83,6 +107,7 @@ impl Job<'_> {
                 args.from.as_deref()?,
                 &args.bulk,
                 args.retry_unknown,
+                args.no_journal,
             ),
         };
         Some(Job {
@@ -90,6 +115,7 @@ impl Job<'_> {
             input,
             options,
             retry_unknown,
+            no_journal,
             base_url: cli.base_url.as_deref(),
             json: cli.json,
         })
@@ -105,6 +131,26 @@ impl Job<'_> {
             Action::Fork => "chat fork",
         }
     }
+
+    /// The journal to keep, and whether it is the default one: `--journal`,
+    /// or for forks (unless `--no-journal`) the input's name with
+    /// `.journal.jsonl` added, in the input's directory.
+    fn journal_path(&self) -> Option<(PathBuf, bool)> {
+        if let Some(path) = &self.options.journal {
+            return Some((path.clone(), false));
+        }
+        if !self.is_fork() || self.no_journal {
+            return None;
+        }
+        let path = if self.input == "-" {
+            PathBuf::from(STDIN_JOURNAL)
+        } else {
+            let mut name = OsString::from(self.input);
+            name.push(".journal.jsonl");
+            PathBuf::from(name)
+        };
+        Some((path, true))
+    }
 }
 
 /// Runs a bulk job to the end; returns the process's exit code.
@@ -119,7 +165,7 @@ pub async fn run(job: Job<'_>) -> ExitCode {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", for_terminal(message));
     ExitCode::from(code)
 }
 
@@ -128,45 +174,26 @@ struct Usage(u8, String);
 
 /// What to send, and what earlier runs already settled.
 struct Plan {
-    to_send: Vec<Item>,
-    skipped: usize,
-    /// Forks left alone because their outcome is unknown.
-    unknown: Vec<Item>,
+    source: Source,
+    kind: Kind,
+    index: Index,
+    tally: Tally,
     journal: Option<Journal>,
+    /// Where the client's attempts ask to be sent.
+    gate: Gate,
+    asks: mpsc::Receiver<Ask>,
 }
 
-/// Reads and checks the input, opens the journal and builds the client:
+/// Checks the input, builds the client, opens the journal and replays it:
 /// everything that can fail before the first request.
 fn prepare(job: &Job<'_>) -> Result<(Client, Plan), Usage> {
-    let text = read_input(job.input).map_err(|message| Usage(2, message))?;
-    let parsed = if job.is_fork() {
-        input::parse_forks(&text)
+    let kind = if job.is_fork() {
+        Kind::Forks
     } else {
-        input::parse_ids(&text)
+        Kind::Ids
     };
-    let input = parsed.map_err(|InputError { line, message }| {
-        Usage(
-            2,
-            format!(
-                "{}: line {line}: {message} (nothing was sent)",
-                shown(job.input)
-            ),
-        )
-    })?;
-    if input.duplicates > 0 {
-        eprintln!(
-            "note: {} duplicate line(s) in {}, each done once",
-            input.duplicates,
-            shown(job.input)
-        );
-    }
-
-    let mut journal = match &job.options.journal {
-        Some(path) => {
-            Some(Journal::open(path, job.command(), change(job)).map_err(|m| Usage(2, m))?)
-        }
-        None => None,
-    };
+    let mut index = Index::new(job.retry_unknown);
+    let (source, duplicates) = check_input(job, kind, &mut index)?;
 
     let mut builder = crate::client_builder(job.base_url).map_err(|m| Usage(1, m))?;
     if !job.is_fork() {
@@ -175,47 +202,110 @@ fn prepare(job: &Job<'_>) -> Result<(Client, Plan), Usage> {
     if job.options.rate_limit() > 0 {
         builder = builder.rate_limit(job.options.rate_limit(), Duration::from_secs(60));
     }
+    // After the rate limit's permit, right before the wire (see gate.rs).
+    let (gate, asks) = Gate::new();
+    builder = builder.middleware(gate::on_the_wire);
     let client = builder.build().map_err(|e| Usage(1, e.to_string()))?;
 
-    let mut plan = Plan {
-        to_send: Vec::new(),
-        skipped: 0,
-        unknown: Vec::new(),
-        journal: None,
-    };
-    for item in input.items {
-        let last = journal
-            .as_ref()
-            .and_then(|j| j.last(&item))
-            .map(|e| e.outcome);
-        match last {
-            Some(Outcome::Done) => plan.skipped += 1,
-            Some(Outcome::Started | Outcome::Unknown) if !job.retry_unknown => {
-                if last == Some(Outcome::Started) {
-                    // The run that sent it ended before it finished: say so
-                    // once, so the journal alone tells what is uncertain.
-                    let mut entry = Entry::new(item.clone(), Outcome::Unknown);
-                    entry.error = Some("the run ended while this fork was in flight".to_owned());
-                    if let Some(journal) = journal.as_mut() {
-                        journal.append(&entry).map_err(|m| Usage(1, m))?;
-                    }
-                }
-                plan.unknown.push(item);
+    let journal = match job.journal_path() {
+        Some((path, default)) => {
+            let header = Header::new(job.command(), change(job), client.base_url());
+            let journal = Journal::open(&path, &header, job.options.reuse_journal, |r| {
+                index.record(r.identity(), r.outcome);
+            })
+            .map_err(|m| {
+                let hint = if default {
+                    " (the default journal of this input: choose another with --journal FILE)"
+                } else {
+                    ""
+                };
+                Usage(2, format!("{m}{hint}"))
+            })?;
+            if default {
+                eprintln!(
+                    "journal: {} (kept by default: running this command again resumes from it)",
+                    path.display()
+                );
+            } else {
+                eprintln!("journal: {}", path.display());
             }
-            _ => plan.to_send.push(item),
+            Some(journal)
         }
+        None => {
+            if job.is_fork() {
+                eprintln!(
+                    "warning: --no-journal: nothing records which rows were forked; if this run \
+                     stops early, running it again forks the rows it forked again"
+                );
+            }
+            None
+        }
+    };
+    if duplicates > 0 {
+        eprintln!(
+            "note: {duplicates} duplicate line(s) in {}, each done once",
+            shown(job.input)
+        );
     }
-    plan.journal = journal;
+    let tally = index.tally();
+    let plan = Plan {
+        source,
+        kind,
+        index,
+        tally,
+        journal,
+        gate,
+        asks,
+    };
     Ok((client, plan))
 }
 
-fn read_input(input: &str) -> Result<String, String> {
-    let read = if input == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(input)
+/// The first pass: every row checked and indexed. Returns where to read the
+/// rows again and how many duplicate rows there were.
+fn check_input(job: &Job<'_>, kind: Kind, index: &mut Index) -> Result<(Source, usize), Usage> {
+    let unreadable = |e: std::io::Error| Usage(2, format!("cannot read {}: {e}", shown(job.input)));
+    let (reader, spool) = Source::first_pass(job.input).map_err(unreadable)?;
+    let source = match spool {
+        Some(spool) => Source::Spooled(spool),
+        None => Source::File(PathBuf::from(job.input)),
     };
-    read.map_err(|e| format!("cannot read {}: {e}", shown(input)))
+    // The rows (and with them the copy of standard input) are closed before
+    // an error's line is counted from the source.
+    match index_rows(kind, reader, index) {
+        Ok(duplicates) => Ok((source, duplicates)),
+        Err(InputError { at, message }) => {
+            let line = source.line_of(at).map_err(unreadable)?;
+            Err(Usage(
+                2,
+                format!(
+                    "{}: line {line}: {message} (nothing was sent)",
+                    shown(job.input)
+                ),
+            ))
+        }
+    }
+}
+
+/// Adds every row to the index; returns the number of duplicates.
+fn index_rows(kind: Kind, reader: input::Reader, index: &mut Index) -> Result<usize, InputError> {
+    let mut duplicates = 0;
+    for row in Rows::new(kind, reader)? {
+        let row = row?;
+        match index.add(&row.item) {
+            Added::New => {}
+            Added::Duplicate => duplicates += 1,
+            Added::Conflict => {
+                return Err(InputError {
+                    at: row.at,
+                    message: format!(
+                        "{} again with another title: one fork per chat and message",
+                        describe_item(&row.item)
+                    ),
+                })
+            }
+        }
+    }
+    Ok(duplicates)
 }
 
 fn shown(input: &str) -> &str {
@@ -243,17 +333,99 @@ fn change(job: &Job<'_>) -> serde_json::Value {
     })
 }
 
+/// The second pass: the rows to send, in input order, past those the index
+/// says to leave alone.
+struct Feed {
+    rows: Rows,
+    source: Source,
+    input: String,
+    /// The first unknown forks left alone, for the summary.
+    unknown: Vec<Item>,
+}
+
+impl Feed {
+    /// The next row to send; `Err` if the input is not what the first pass read.
+    fn next(
+        &mut self,
+        index: &mut Index,
+        mut journal: Option<&mut Journal>,
+    ) -> Result<Option<Item>, String> {
+        loop {
+            let Some(row) = self.rows.next() else {
+                return Ok(None);
+            };
+            let changed = |at: At| {
+                let line = self
+                    .source
+                    .line_of(at)
+                    .map_or_else(|_| "?".to_owned(), |l| l.to_string());
+                format!(
+                    "{}: line {line}: the input changed during the run (it is read once to \
+                     check it and again to send it); nothing more was started",
+                    shown(&self.input)
+                )
+            };
+            let row = row.map_err(|e| changed(e.at))?;
+            match index.take(&row.item) {
+                None => return Err(changed(row.at)),
+                Some(Decision::Send) => return Ok(Some(row.item)),
+                Some(Decision::Done | Decision::Duplicate) => {}
+                Some(Decision::Unknown { started }) => {
+                    if started {
+                        // The run that sent it ended before it finished: say
+                        // so once, so the journal alone tells what is uncertain.
+                        let mut entry = Entry::new(row.item.clone(), Outcome::Unknown);
+                        entry.error =
+                            Some("the run ended while this fork was in flight".to_owned());
+                        if let Some(journal) = journal.as_deref_mut() {
+                            journal.append(&entry)?;
+                        }
+                    }
+                    if self.unknown.len() < progress::UNKNOWN_SHOWN {
+                        self.unknown.push(row.item);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A call of this run that has not finished.
+struct InFlight {
+    item: Item,
+    /// Whether an attempt of it was let on the wire: it may have reached
+    /// the server.
+    sent: bool,
+    abort: AbortHandle,
+}
+
+/// What a call's task returns: the call's number and its result.
+type Finished = (u64, Result<ApiResponse<Chat>, Error>);
+
 /// Sends every planned item and reports; returns the exit code.
 async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, String> {
     let Plan {
-        to_send,
-        skipped,
-        mut unknown,
+        source,
+        kind,
+        mut index,
+        tally,
         mut journal,
+        gate,
+        mut asks,
     } = plan;
+    let reader = source
+        .open()
+        .map_err(|e| format!("cannot read {} again: {e}", shown(job.input)))?;
+    let rows = Rows::new(kind, reader).map_err(|e| format!("{}: {e}", shown(job.input)))?;
+    let mut feed = Feed {
+        rows,
+        source,
+        input: job.input.to_owned(),
+        unknown: Vec::new(),
+    };
     let mut counts = Counts {
-        skipped,
-        unknown: unknown.len(),
+        skipped: tally.done,
+        unknown: tally.unknown,
         ..Counts::default()
     };
     let concurrency = job.options.concurrency();
@@ -263,32 +435,48 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
     };
     eprintln!(
         "sending {} ({} done earlier, {} unknown left alone), {concurrency} at a time, {limit}",
-        to_send.len(),
-        counts.skipped,
-        counts.unknown
+        tally.to_send, counts.skipped, counts.unknown
     );
 
-    let progress = Progress::new(to_send.len());
+    let progress = Progress::new(tally.to_send);
     let mut stdout = Output::stdout();
     let mut interrupts = interrupts();
-    let mut pending = to_send.into_iter();
-    let mut tasks: JoinSet<(Entry, u32)> = JoinSet::new();
-    let mut in_flight: HashMap<tokio::task::Id, Item> = HashMap::new();
+    let mut tasks: JoinSet<Finished> = JoinSet::new();
+    let mut in_flight: HashMap<u64, InFlight> = HashMap::new();
+    let mut calls = 0u64;
+    let mut exhausted = false;
     let mut interrupted = false;
+    let mut input_error: Option<String> = None;
     let mut deadline: Option<Instant> = None;
     let mut tick = tokio::time::interval(progress::PLAIN_EVERY);
     tick.tick().await;
 
     loop {
-        while !interrupted && tasks.len() < concurrency {
-            let Some(item) = pending.next() else { break };
-            if job.is_fork() {
-                if let Some(journal) = journal.as_mut() {
-                    journal.append(&Entry::new(item.clone(), Outcome::Started))?;
+        while !interrupted && !exhausted && input_error.is_none() && tasks.len() < concurrency {
+            let item = match feed.next(&mut index, journal.as_mut()) {
+                Ok(Some(item)) => item,
+                Ok(None) => {
+                    exhausted = true;
+                    break;
                 }
-            }
-            let handle = tasks.spawn(perform(client.clone(), job.action.clone(), item.clone()));
-            in_flight.insert(handle.id(), item);
+                Err(message) => {
+                    progress.message(&message);
+                    input_error = Some(message);
+                    break;
+                }
+            };
+            let ticket = gate.ticket(calls);
+            let task = perform(client.clone(), job.action.clone(), item.clone(), ticket);
+            let abort = tasks.spawn(async move { (calls, task.await) });
+            in_flight.insert(
+                calls,
+                InFlight {
+                    item,
+                    sent: false,
+                    abort,
+                },
+            );
+            calls += 1;
         }
         let grace = async {
             match deadline {
@@ -296,28 +484,54 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
                 None => std::future::pending().await,
             }
         };
-        let (entry, attempts) = tokio::select! {
-            joined = tasks.join_next_with_id() => match joined {
-                Some(Ok((id, finished))) => {
-                    in_flight.remove(&id);
-                    finished
-                }
-                Some(Err(err)) => match in_flight.remove(&err.id()) {
-                    Some(item) => (stopped(item, job.is_fork(), &err), 1),
+        let entry = tokio::select! {
+            joined = tasks.join_next() => match joined {
+                Some(joined) => match finished(&mut in_flight, joined, job.is_fork()) {
+                    Some(entry) => entry,
                     None => continue,
                 },
                 None => break,
             },
+            Some(ask) = asks.recv() => {
+                let allowed = match in_flight.get_mut(&ask.call) {
+                    // A retry of a call already on the wire.
+                    Some(call) if call.sent => true,
+                    Some(call) if !interrupted => {
+                        if job.is_fork() {
+                            if let Some(journal) = journal.as_mut() {
+                                journal.append(&Entry::new(call.item.clone(), Outcome::Started))?;
+                            }
+                        }
+                        call.sent = true;
+                        true
+                    }
+                    _ => false,
+                };
+                if allowed {
+                    counts.requests += 1;
+                }
+                // A call stopped meanwhile no longer waits for the answer.
+                let _ = ask.answer.send(allowed);
+                continue;
+            }
             Some(()) = interrupts.recv() => {
                 if interrupted {
                     tasks.abort_all();
                 } else {
                     interrupted = true;
                     deadline = Some(Instant::now() + GRACE);
+                    // What has not been let on the wire stops now: nothing of it was sent.
+                    let mut sent = 0;
+                    for call in in_flight.values() {
+                        if call.sent {
+                            sent += 1;
+                        } else {
+                            call.abort.abort();
+                        }
+                    }
                     progress.message(&format!(
-                        "interrupted: starting nothing new; waiting up to {}s for {} in flight (Ctrl-C again to stop them now)",
+                        "interrupted: starting nothing new; waiting up to {}s for {sent} in flight (Ctrl-C again to stop them now)",
                         GRACE.as_secs(),
-                        tasks.len()
                     ));
                 }
                 continue;
@@ -336,17 +550,18 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
         if let Some(journal) = journal.as_mut() {
             journal.append(&entry)?;
         }
-        counts.requests += u64::from(attempts);
         match entry.outcome {
             Outcome::Done => counts.done += 1,
             Outcome::Failed => counts.failed += 1,
             Outcome::Unknown | Outcome::Started => {
                 counts.unknown += 1;
-                unknown.push(entry.item.clone());
+                if feed.unknown.len() < progress::UNKNOWN_SHOWN {
+                    feed.unknown.push(entry.item.clone());
+                }
             }
         }
         if job.json {
-            let line = serde_json::to_string(&entry)
+            let line = crate::render::json_line(&entry)
                 .map_err(|e| format!("cannot encode a result: {e}"))?;
             stdout.line(&line)?;
         } else if entry.outcome != Outcome::Done {
@@ -356,12 +571,22 @@ async fn execute(job: &Job<'_>, client: Client, plan: Plan) -> Result<ExitCode, 
     }
 
     progress.finish();
-    let not_started = interrupted.then(|| pending.len());
-    let summary = progress::summary(&counts, progress.elapsed(), &unknown, not_started);
+    let finished_here = counts.done + counts.failed + counts.unknown - tally.unknown;
+    let not_started = interrupted.then(|| tally.to_send.saturating_sub(finished_here));
+    let summary = progress::summary(
+        &counts,
+        progress.elapsed(),
+        &feed.unknown,
+        not_started,
+        journal.as_ref().map(Journal::path),
+    );
     if job.json {
         eprint!("{summary}");
     } else {
         stdout.text(&summary)?;
+    }
+    if let Some(message) = input_error {
+        return Err(message);
     }
     Ok(if interrupted {
         ExitCode::from(INTERRUPTED)
@@ -387,69 +612,88 @@ fn interrupts() -> mpsc::Receiver<()> {
     rx
 }
 
-/// Sends one item and says how it went, with the number of HTTP requests.
-async fn perform(client: Client, action: Action, item: Item) -> (Entry, u32) {
-    let is_fork = matches!(action, Action::Fork);
-    let result = match action {
-        Action::State(args) => crate::update_state(&client, &item.id, &args).await,
+/// Sends one item, each attempt through the gate with `ticket`.
+async fn perform(
+    client: Client,
+    action: Action,
+    item: Item,
+    ticket: Ticket,
+) -> Result<ApiResponse<Chat>, Error> {
+    match action {
+        Action::State(args) => {
+            crate::state_call(&client, &item.id, &args)
+                .extension(ticket)
+                .send()
+                .await
+        }
         Action::Fork => {
             let message_id = item.message_id.as_deref().unwrap_or_default();
-            crate::fork(&client, &item.id, message_id, item.title.as_deref()).await
+            crate::fork_call(&client, &item.id, message_id, item.title.as_deref())
+                .extension(ticket)
+                .send()
+                .await
         }
-    };
-    outcome(item, is_fork, result)
+    }
 }
 
-fn outcome(item: Item, is_fork: bool, result: Result<ApiResponse<Chat>, Error>) -> (Entry, u32) {
+/// The entry for a call's task that ended, if there is one to record: a
+/// call stopped before anything of it was sent leaves no trace.
+fn finished(
+    in_flight: &mut HashMap<u64, InFlight>,
+    joined: Result<Finished, JoinError>,
+    is_fork: bool,
+) -> Option<Entry> {
+    match joined {
+        Ok((call, result)) => {
+            let call = in_flight.remove(&call)?;
+            outcome(call.item, is_fork, call.sent, result)
+        }
+        Err(err) => {
+            let number = in_flight
+                .iter()
+                .find(|(_, call)| call.abort.id() == err.id())
+                .map(|(number, _)| *number)?;
+            let call = in_flight.remove(&number)?;
+            call.sent.then(|| stopped(call.item, is_fork, &err))
+        }
+    }
+}
+
+/// What a call's result says about its item; `None` for a call the gate
+/// refused before any attempt was sent (the run is stopping).
+fn outcome(
+    item: Item,
+    is_fork: bool,
+    sent: bool,
+    result: Result<ApiResponse<Chat>, Error>,
+) -> Option<Entry> {
     match result {
         Ok(chat) => {
             let mut entry = Entry::new(item, Outcome::Done);
             entry.new_chat_id = is_fork.then(|| chat.id.clone());
             entry.request_id = chat.request_id().map(str::to_owned);
-            (entry, chat.attempts())
+            Some(entry)
         }
+        Err(Error::Middleware { .. }) if !sent => None,
         Err(err) => {
-            let outcome = if is_fork && server_may_have_acted(&err) {
+            let outcome = if is_fork && err.server_may_have_acted() {
                 Outcome::Unknown
             } else {
                 Outcome::Failed
             };
             let mut entry = Entry::new(item, outcome);
-            entry.error = Some(err.to_string());
+            entry.error = Some(invent_sdk::ErrorChain::new(&err).to_string());
             entry.status = err.status().map(|s| s.as_u16());
             entry.request_id = err.request_id().map(str::to_owned);
-            (entry, attempts(&err))
+            Some(entry)
         }
     }
 }
 
-/// Whether a failed fork may have been created anyway: the request may have
-/// reached the server (a timeout or a connection lost after connecting), or
-/// the server answered with a status that does not say it did nothing (5xx,
-/// 408), or it answered success but the body could not be read.
-fn server_may_have_acted(err: &Error) -> bool {
-    match err {
-        Error::Timeout { source, .. } | Error::Connection { source, .. } => !source.is_connect(),
-        Error::Config { .. } | Error::InvalidInput { .. } => false,
-        _ => err.status().is_none_or(|status| {
-            status.is_success() || status.is_server_error() || status.as_u16() == 408
-        }),
-    }
-}
-
-/// HTTP requests a failed call made.
-fn attempts(err: &Error) -> u32 {
-    match err {
-        Error::Api(api) => api.attempts(),
-        Error::Timeout { attempts, .. } | Error::Connection { attempts, .. } => *attempts,
-        Error::Config { .. } | Error::InvalidInput { .. } => 0,
-        _ => 1,
-    }
-}
-
-/// The entry for an item whose task was stopped (after Ctrl-C) or panicked:
-/// a fork may have been sent, so its outcome is unknown.
-fn stopped(item: Item, is_fork: bool, err: &tokio::task::JoinError) -> Entry {
+/// The entry for a call on the wire whose task was stopped (a second
+/// Ctrl-C, or the grace period over) or panicked: a fork may have been
+/// created, so its outcome is unknown.
+fn stopped(item: Item, is_fork: bool, err: &JoinError) -> Entry {
     let outcome = if is_fork {
         Outcome::Unknown
     } else {
@@ -464,12 +708,18 @@ fn stopped(item: Item, is_fork: bool, err: &tokio::task::JoinError) -> Entry {
     entry
 }
 
-/// One line about an item that did not succeed.
+/// `chat_1` or `chat_1 from msg_1`.
+fn describe_item(item: &Item) -> String {
+    match &item.message_id {
+        Some(message) => format!("{} from {message}", item.id),
+        None => item.id.clone(),
+    }
+}
+
+/// One line about an item that did not succeed; the error may quote the
+/// server, so it is escaped for the terminal.
 fn describe(entry: &Entry) -> String {
-    let what = match &entry.item.message_id {
-        Some(message) => format!("{} from {message}", entry.item.id),
-        None => entry.item.id.clone(),
-    };
+    let what = describe_item(&entry.item);
     let outcome = match entry.outcome {
         Outcome::Unknown => "unknown",
         Outcome::Failed => "failed",
@@ -478,14 +728,14 @@ fn describe(entry: &Entry) -> String {
     };
     format!(
         "{outcome}: {what}: {}",
-        entry.error.as_deref().unwrap_or("no error recorded")
+        for_terminal(entry.error.as_deref().unwrap_or("no error recorded"))
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use invent_mock_server::{Fault, MockServer, Operation};
+    use invent_mock_server::{Fault, MockServer};
 
     fn fork_item(chat: &str, message: &str) -> Item {
         Item {
@@ -495,7 +745,8 @@ mod tests {
         }
     }
 
-    /// Each failure a fork can meet, served by the mock server, classified.
+    /// Each failure a fork can meet, served by the mock server, classified
+    /// by the SDK's own rule (`Error::server_may_have_acted`).
     #[tokio::test]
     async fn forks_are_unknown_only_where_the_server_may_have_acted() {
         let server = MockServer::builder()
@@ -536,12 +787,11 @@ mod tests {
         ];
         for (fault, message, expected) in cases {
             if let Some(fault) = fault {
-                server.push_fault(fault.only_for(Operation::ForkChat));
+                server.push_fault(fault);
             }
-            let item = fork_item(&chat, message);
-            let (entry, attempts) = perform(client.clone(), Action::Fork, item).await;
+            let result = crate::fork_call(&client, &chat, message, None).send().await;
+            let entry = outcome(fork_item(&chat, message), true, true, result).expect("an entry");
             assert_eq!(entry.outcome, expected, "{entry:?}");
-            assert_eq!(attempts, 1, "{entry:?}");
             assert_eq!(entry.new_chat_id.is_some(), expected == Outcome::Done);
         }
     }
@@ -559,7 +809,30 @@ mod tests {
             .max_retries(0)
             .build()
             .expect("client");
-        let (entry, _) = runtime.block_on(perform(client, Action::Fork, fork_item("c", "m")));
+        let result = runtime.block_on(crate::fork_call(&client, "c", "m", None).send());
+        let entry = outcome(fork_item("c", "m"), true, true, result).expect("an entry");
         assert_eq!(entry.outcome, Outcome::Failed, "{entry:?}");
+        assert!(entry.error.expect("error").contains("refused"));
+    }
+
+    /// A call the gate refused (the run is stopping) was never sent: no
+    /// entry, so a rerun sends it as if this run had not met it.
+    #[tokio::test]
+    async fn a_call_the_gate_refused_leaves_no_entry() {
+        let (gate, mut asks) = Gate::new();
+        let client = invent_sdk::Client::builder()
+            .api_key("k")
+            .base_url("http://127.0.0.1:9")
+            .middleware(gate::on_the_wire)
+            .build()
+            .expect("client");
+        let refuse = tokio::spawn(async move {
+            let ask = asks.recv().await.expect("an ask");
+            ask.answer.send(false).expect("answered");
+        });
+        let call = crate::fork_call(&client, "c", "m", None).extension(gate.ticket(0));
+        let result = call.send().await;
+        refuse.await.expect("refused");
+        assert!(outcome(fork_item("c", "m"), true, false, result).is_none());
     }
 }

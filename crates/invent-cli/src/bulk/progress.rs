@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -121,14 +122,20 @@ fn plain_line(counts: &Counts, total: usize, elapsed: Duration) -> String {
     )
 }
 
-/// The summary at the end of a run; `unknown` lists the forks a person
-/// should check (the first few, the journal has them all); `not_started` is
-/// set when Ctrl-C stopped the run, with the number of items it never started.
+/// How many unknown forks the summary lists (the journal has them all).
+pub const UNKNOWN_SHOWN: usize = 20;
+
+/// The summary at the end of a run, with advice the command line accepts.
+/// `unknown` lists the first unknown forks (up to [`UNKNOWN_SHOWN`]; the
+/// count is `counts.unknown`); `not_started` is set when Ctrl-C stopped the
+/// run, with the number of items it never started; `journal` is the run's
+/// journal, if it keeps one.
 pub fn summary(
     counts: &Counts,
     elapsed: Duration,
     unknown: &[Item],
     not_started: Option<usize>,
+    journal: Option<&Path>,
 ) -> String {
     let minutes = elapsed.as_secs_f64() / 60.0;
     let per_minute = if minutes > 0.0 {
@@ -138,10 +145,19 @@ pub fn summary(
     };
     let mut out = String::new();
     if let Some(n) = not_started {
-        let _ = writeln!(
-            out,
-            "interrupted: {n} item(s) not started (a rerun does them)"
-        );
+        let _ = match journal {
+            Some(path) => writeln!(
+                out,
+                "interrupted: {n} item(s) not started: run the same command again to do them \
+                 (its journal {} skips what is done)",
+                path.display()
+            ),
+            None => writeln!(
+                out,
+                "interrupted: {n} item(s) not started: without a journal, running the command \
+                 again sends every item again"
+            ),
+        };
     }
     let _ = writeln!(
         out,
@@ -153,12 +169,25 @@ pub fn summary(
         format_duration(elapsed),
         counts.requests,
     );
-    if !unknown.is_empty() {
-        out.push_str(
-            "outcome unknown (the server may have created these forks; check, then rerun with --retry-unknown to send them again):\n",
+    if counts.failed > 0 && journal.is_some() {
+        let _ = writeln!(
+            out,
+            "run the same command again to try the {} failed item(s) again",
+            counts.failed
         );
-        const SHOWN: usize = 20;
-        for item in unknown.iter().take(SHOWN) {
+    }
+    if counts.unknown > 0 {
+        out.push_str(match journal {
+            Some(_) => {
+                "outcome unknown (the server may have created these forks): check them, then \
+                 run the same command with --retry-unknown to send them again:\n"
+            }
+            None => {
+                "outcome unknown (the server may have created these forks): check them \
+                 (without a journal, running the command again sends every row again):\n"
+            }
+        });
+        for item in unknown.iter().take(UNKNOWN_SHOWN) {
             let _ = writeln!(
                 out,
                 "  {} from {}",
@@ -166,12 +195,13 @@ pub fn summary(
                 item.message_id.as_deref().unwrap_or("?")
             );
         }
-        if unknown.len() > SHOWN {
-            let _ = writeln!(
-                out,
-                "  ... and {} more (see the journal)",
-                unknown.len() - SHOWN
-            );
+        let listed = unknown.len().min(UNKNOWN_SHOWN);
+        if counts.unknown > listed {
+            let more = counts.unknown - listed;
+            let _ = match journal {
+                Some(path) => writeln!(out, "  ... and {more} more (see {})", path.display()),
+                None => writeln!(out, "  ... and {more} more"),
+            };
         }
     }
     out
@@ -221,13 +251,49 @@ mod tests {
             message_id: Some("msg_1".to_owned()),
             title: None,
         };
-        let text = summary(&counts, Duration::from_secs(30), &[fork], Some(7));
+        let journal = Path::new("forks.csv.journal.jsonl");
+        let text = summary(
+            &counts,
+            Duration::from_secs(30),
+            std::slice::from_ref(&fork),
+            Some(7),
+            Some(journal),
+        );
         assert_eq!(
             text,
-            "interrupted: 7 item(s) not started (a rerun does them)\n\
+            "interrupted: 7 item(s) not started: run the same command again to do them (its journal forks.csv.journal.jsonl skips what is done)\n\
              done 3, failed 1, skipped 4, unknown 1; elapsed 30.0s, 6 requests (12 requests/minute)\n\
-             outcome unknown (the server may have created these forks; check, then rerun with --retry-unknown to send them again):\n  \
+             run the same command again to try the 1 failed item(s) again\n\
+             outcome unknown (the server may have created these forks): check them, then run the same command with --retry-unknown to send them again:\n  \
              chat_1 from msg_1\n"
         );
+        let without = summary(&counts, Duration::from_secs(30), &[fork], Some(7), None);
+        assert!(!without.contains("--retry-unknown"), "{without}");
+        assert!(!without.contains("try the 1 failed"), "{without}");
+        assert!(without.contains("without a journal"), "{without}");
+    }
+
+    #[test]
+    fn only_the_first_unknown_forks_are_listed() {
+        let counts = Counts {
+            unknown: UNKNOWN_SHOWN + 5,
+            ..Counts::default()
+        };
+        let forks: Vec<Item> = (0..UNKNOWN_SHOWN)
+            .map(|i| Item {
+                id: format!("chat_{i}"),
+                message_id: Some("m".to_owned()),
+                title: None,
+            })
+            .collect();
+        let text = summary(
+            &counts,
+            Duration::ZERO,
+            &forks,
+            None,
+            Some(Path::new("j.jsonl")),
+        );
+        assert_eq!(text.matches(" from m\n").count(), UNKNOWN_SHOWN);
+        assert!(text.ends_with("  ... and 5 more (see j.jsonl)\n"), "{text}");
     }
 }

@@ -2,7 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use invent_mock_server::{Fault, MockServer, Operation};
+use invent_mock_server::{Fault, MockServer};
+use invent_sdk::operations::{FORK_CHAT, UPDATE_CHAT_STATE};
 use invent_sdk::types::ErrorBody;
 use reqwest::Method;
 use serde_json::json;
@@ -43,7 +44,7 @@ async fn two_503s_then_normal_service() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["state"]["csat_score"], 4);
     assert_eq!(api.server.pending_faults(), 0);
-    assert_eq!(api.server.request_counts().update_chat_state, 3);
+    assert_eq!(api.server.request_counts().of(&UPDATE_CHAT_STATE), 3);
 }
 
 #[tokio::test]
@@ -120,7 +121,7 @@ async fn delay_then_normal_answer() {
         .await
         .unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    assert_eq!(api.server.request_counts().update_chat_state, 2);
+    assert_eq!(api.server.request_counts().of(&UPDATE_CHAT_STATE), 2);
 }
 
 #[tokio::test]
@@ -141,16 +142,14 @@ async fn close_connection_without_a_response() {
         .patch_state(SUPPORT_CHAT, json!({"csat_score": 1}))
         .await;
     assert_eq!(reply.status, 200);
-    assert_eq!(api.server.request_counts().update_chat_state, 2);
+    assert_eq!(api.server.request_counts().of(&UPDATE_CHAT_STATE), 2);
 }
 
 #[tokio::test]
 async fn faults_can_target_one_operation() {
     let api = Api::start().await;
-    api.server.push_faults([
-        Fault::status(500).only_for(Operation::ForkChat),
-        Fault::status(502),
-    ]);
+    api.server
+        .push_faults([Fault::status(500).only_for(&FORK_CHAT), Fault::status(502)]);
     // The PATCH passes the fork-only fault by and takes the general one.
     let reply = api.patch_state(SUPPORT_CHAT, json!({})).await;
     assert_eq!(reply.status, 502);

@@ -3,7 +3,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use invent_mock_server::{Fault, MockServer, Operation, RequestCounts};
+use invent_mock_server::{Fault, MockServer, RequestCounts};
+use invent_sdk::operations::{FORK_CHAT, UPDATE_CHAT_STATE};
 use reqwest::Method;
 use serde_json::json;
 
@@ -63,15 +64,25 @@ async fn unencoded_separators_do_not_reach_the_chat() {
         .json(&json!({"csat_score": 2}));
     let reply = api.send(None, request).await;
     reply.assert_error(404, "not_found", "no route for PATCH /chats/a/b/state");
-    // `?` starts the query: this is chat "a" with a query string.
+    // `?` starts the query: this is `/chats/a` with a query string, which is
+    // not the state of chat "a" (what it is depends on the spec's other
+    // operations: no route, or another method's).
     let request = api
         .request(Method::PATCH, "/chats/a?b/state")
         .json(&json!({"csat_score": 2}));
     let reply = api.send(None, request).await;
-    reply.assert_error(404, "not_found", "no route for PATCH /chats/a");
+    assert!(matches!(reply.status, 404 | 405), "{}", reply.body);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("/chats/a")),
+        "{}",
+        reply.body
+    );
     assert_eq!(api.stored("a/b").state.unwrap().csat_score, None);
     assert_eq!(api.stored("a").state.unwrap().csat_score, None);
-    assert_eq!(api.server.request_counts().other, 2);
+    let counts = api.server.request_counts();
+    assert_eq!(counts.of(&UPDATE_CHAT_STATE), 0, "{counts:?}");
 }
 
 #[tokio::test]
@@ -86,6 +97,7 @@ async fn other_paths_and_methods_get_error_bodies() {
         )
         .await;
     reply.assert_error(405, "method_not_allowed", "GET is not allowed on /chats/");
+    assert_eq!(reply.headers["allow"], "PATCH", "405 says which method is");
     let reply = api
         .send(
             None,
@@ -93,10 +105,12 @@ async fn other_paths_and_methods_get_error_bodies() {
         )
         .await;
     reply.assert_error(405, "method_not_allowed", "PATCH is not allowed");
-    // An empty id is still one (empty) segment, and no chat has it.
+    // An empty id is no id (the SDK refuses to send one): no operation has
+    // that path.
     let request = api.request(Method::PATCH, "/chats//state").json(&json!({}));
-    let reply = api.send(Some("update_chat_state"), request).await;
-    reply.assert_error(404, "not_found", "chat \"\" not found");
+    let reply = api.send(None, request).await;
+    reply.assert_error(404, "not_found", "no route for PATCH /chats//state");
+    assert_eq!(api.server.request_counts().of(&UPDATE_CHAT_STATE), 0);
 }
 
 #[tokio::test]
@@ -112,7 +126,7 @@ async fn oversized_bodies_are_413() {
         "payload_too_large",
         "request body is over 4194304 bytes",
     );
-    assert_eq!(api.server.requests()[0].operation, None);
+    assert_eq!(api.server.requests()[0].operation_id(), None);
 }
 
 #[tokio::test]
@@ -193,20 +207,19 @@ async fn request_counts_and_records() {
     api.send(None, api.request(Method::GET, "/chats")).await;
 
     let counts = api.server.request_counts();
-    assert_eq!(
-        counts,
-        RequestCounts {
-            update_chat_state: 2,
-            fork_chat: 1,
-            other: 1
-        }
-    );
+    assert_eq!(counts.of(&UPDATE_CHAT_STATE), 2);
+    assert_eq!(counts.of(&FORK_CHAT), 1);
+    assert_eq!(counts.get("fork_chat"), Some(1), "by operationId");
+    assert_eq!(counts.get("no_such_operation"), None, "not in the spec");
+    assert_eq!(counts.other(), 1);
     assert_eq!(counts.total(), 4);
-    assert_eq!(counts.of(Operation::ForkChat), 1);
-    assert_eq!(counts.of(Operation::UpdateChatState), 2);
 
     let first = &api.server.requests()[0];
-    assert_eq!(first.operation, Some(Operation::UpdateChatState));
+    assert_eq!(first.operation_id(), Some("update_chat_state"));
+    assert_eq!(
+        first.operation.map(|op| op.path),
+        Some(UPDATE_CHAT_STATE.path)
+    );
     assert_eq!(first.method, "PATCH");
     assert_eq!(first.path, format!("/chats/{SUPPORT_CHAT}/state"));
     assert_eq!(
@@ -231,24 +244,25 @@ async fn the_log_keeps_the_newest_requests_and_counts_all() {
         .server
         .requests()
         .into_iter()
-        .map(|r| (r.method, r.operation))
+        .map(|r| (r.method.clone(), r.operation_id()))
         .collect();
     assert_eq!(
         kept,
         [
-            ("POST".to_owned(), Some(Operation::ForkChat)),
+            ("POST".to_owned(), Some("fork_chat")),
             ("GET".to_owned(), None)
         ],
         "the oldest request was dropped"
     );
+    let counts = api.server.request_counts();
     assert_eq!(
-        api.server.request_counts(),
-        RequestCounts {
-            update_chat_state: 1,
-            fork_chat: 1,
-            other: 1
-        },
-        "counts include the dropped request"
+        (
+            counts.of(&UPDATE_CHAT_STATE),
+            counts.of(&FORK_CHAT),
+            counts.other()
+        ),
+        (1, 1, 1),
+        "counts include the dropped request: {counts:?}"
     );
 }
 

@@ -6,9 +6,9 @@
 //! rating depends on where it travels (requests, responses or both), worked
 //! out by following `$ref`s from every operation of either spec.
 //!
-//! What a change does to Rust code is read from the code the generator emits
-//! for each spec ([`Generated`]): the type at a position, whether a struct or
-//! enum is `#[non_exhaustive]`, whether an enum is open. Where that code has no
+//! What a change does to Rust code is read from the generator's model of each
+//! spec ([`Generated`]): the type at a position, whether a struct or enum is
+//! `#[non_exhaustive]`, whether an enum is open. Where that model has no
 //! place for a position (or a spec could not be generated), the rating assumes
 //! the worst: the Rust type changes, the struct or enum is exhaustive.
 
@@ -19,8 +19,10 @@ use openapiv3::{
     Response, StatusCode,
 };
 
-use super::generated::{Generated, Model, Resolved, Root, Site, Step};
+use invent_codegen::model::Model;
+
 use super::rules::{self, Effect, Rule, Sdk, Usage, Wire};
+use super::rust::{Generated, Resolved, Root, Site, Step};
 use super::shape::{self, describe, Additional, Kind, Limit, Node, Shape};
 
 /// What a change belongs to: an operation or a named schema.
@@ -491,5 +493,3 @@ impl Differ<'_, '_> {
 
 mod operations;
 mod schemas;
-#[cfg(test)]
-mod tests;

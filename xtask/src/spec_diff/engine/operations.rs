@@ -7,8 +7,8 @@ use openapiv3::{Parameter, RequestBody};
 use super::{
     body_schema, body_types, describe, is_success, parameter_schema, Differ, Group, Op, Place, Pos,
 };
-use crate::spec_diff::generated::Root;
 use crate::spec_diff::rules::{self, wire, Effect, Sdk, Usage, Wire};
+use crate::spec_diff::rust::Root;
 
 impl Differ<'_, '_> {
     pub(super) fn operations(&mut self) {

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{describe, Additional, Differ, Group, Kind, Limit, Node, Place, Pos, Rated, Shape};
-use crate::spec_diff::generated::{ModelKind, Step};
 use crate::spec_diff::rules::{self, wire, Effect, Sdk, Usage, Wire};
+use crate::spec_diff::rust::{self, Step};
 
 impl Differ<'_, '_> {
     pub(super) fn schemas(&mut self) {
@@ -201,9 +201,7 @@ impl Differ<'_, '_> {
             (false, false) => {
                 // Old clients keep values they do not know if their (the old)
                 // enum has an `Unknown(String)` arm.
-                let open = self
-                    .models(at)
-                    .is_some_and(|(old, _)| matches!(old.kind, ModelKind::Enum { open: true, .. }));
+                let open = self.models(at).is_some_and(|(old, _)| rust::open_enum(old));
                 let effect = if open {
                     Effect::OpenEnumValue
                 } else {
@@ -292,9 +290,7 @@ impl Differ<'_, '_> {
     ) {
         // A newtype with a private field is built and decoded only through its
         // checking constructor: the constraint is part of its API.
-        let checked = self
-            .models(at)
-            .is_some_and(|(old, _)| matches!(old.kind, ModelKind::Newtype { checked: true, .. }));
+        let checked = self.models(at).is_some_and(|(old, _)| rust::checked(old));
         let sdk = if self.rust_type_changed(at) {
             (Sdk::Breaking, &rules::S_TYPE)
         } else if !checked {
