@@ -44,7 +44,8 @@ use xtask::spec_diff::{self, Bump};
 
 /// The crates the copy needs, each with its tests and examples (not its
 /// benches).
-const CRATES: [&str; 6] = [
+const CRATES: [&str; 7] = [
+    "invent-review-copy",
     "invent-codegen",
     "invent-sdk",
     "invent-sdk-httpmock",
@@ -261,7 +262,7 @@ fn copy_manifest(real: &str) -> String {
         }
     }
     assert!(
-        out.contains(&format!("members = [\"{COPY_CRATES_DIR}/invent-codegen\"")),
+        out.contains(&format!("\"{COPY_CRATES_DIR}/invent-codegen\"")),
         "{out}"
     );
     out

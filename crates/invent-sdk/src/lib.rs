@@ -95,6 +95,16 @@
 //! shared by clones; a call's `.extension(value)` reaches them in their
 //! `http::Extensions`. Without the feature none of it is compiled.
 //!
+//! # Build time (feature `codegen`, on by default)
+//!
+//! With `codegen` the build script generates the models and operations from
+//! the crate's `openapi.yaml` (progenitor and typify, through
+//! `invent-codegen`). Without it (`default-features = false, features =
+//! ["rustls"]`) the crate compiles the reviewed copy of that code it ships in
+//! `generated/`, after checking that the copy was generated from that very
+//! spec, and no generator crate is built: the same API, a shorter clean
+//! build. Keep it on if you patch `openapi.yaml`.
+//!
 //! # Tracing
 //!
 //! Spans follow OpenTelemetry's HTTP client conventions: one INFO span per
