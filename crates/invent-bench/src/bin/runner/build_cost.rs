@@ -1,13 +1,16 @@
 //! `cargo xtask bench --build-cost`: what a crate pays to build against
-//! `invent-sdk`, next to what it pays for a hand-written client of the same
-//! two calls (the floor).
+//! `invent-sdk`, with its default `codegen` feature and without it, next to
+//! what it pays for a hand-written client of the same two calls (the floor).
 //!
-//! Two scratch consumer crates are generated under the temp dir, each with its
-//! own `[workspace]`, target dir and a copy of this workspace's `Cargo.lock`
-//! (so both resolve the same versions), and both with the same TLS features:
+//! Three scratch consumer crates are generated under the temp dir, each with
+//! its own `[workspace]`, target dir and a copy of this workspace's
+//! `Cargo.lock` (so all resolve the same versions), and all with the same TLS
+//! features:
 //!
 //! - **sdk**: a binary that depends on `invent-sdk` by path, builds a client
-//!   and calls `update_chat_state` and `fork_chat`;
+//!   and calls `update_chat_state` and `fork_chat`; `codegen` on (the
+//!   default: the build script generates from `openapi.yaml`);
+//! - **sdk-lean**: the same with `codegen` off (the reviewed copy);
 //! - **floor**: the same binary over `crates/invent-bench`'s hand-written
 //!   client (`raw_client.rs` and `hand_written.rs`, compiled into the scratch
 //!   crate itself), with `reqwest`, `serde`, `serde_json` and `tokio` only.
@@ -24,10 +27,14 @@ use std::time::{Duration, Instant};
 
 use crate::{cargo, project_root, Failure};
 
-/// Target for a consumer's clean build over the floor's.
+/// Target for a consumer's clean build over the floor's (`codegen` on).
 pub const CLEAN_TARGET: f64 = 1.3;
 /// Target for a consumer's rebuild after editing its own code, over the floor's.
 pub const REBUILD_TARGET: f64 = 1.05;
+/// Targets for a consumer with `codegen` off: clean build, rebuild.
+pub const LEAN_CLEAN_TARGET: f64 = 1.15;
+/// See [`LEAN_CLEAN_TARGET`].
+pub const LEAN_REBUILD_TARGET: f64 = 1.10;
 
 /// Rebuilds after an edit per consumer; the fastest counts.
 const REBUILDS: u32 = 3;
@@ -38,8 +45,9 @@ const EDITED_LINE: &str = "    println!(\"build-cost consumer, edit 0\");";
 /// TLS features both consumers are built with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tls {
-    /// Features of `invent-sdk` (with `default-features = false`); `None`: its defaults.
-    pub sdk_features: Option<&'static [&'static str]>,
+    /// TLS features of `invent-sdk` (with `default-features = false`; the
+    /// `sdk` consumer adds `codegen`, so it builds what the defaults build).
+    pub sdk_features: &'static [&'static str],
     /// `reqwest` features of the floor beside `json`, `http2` and
     /// `system-proxy`, which the SDK enables too (no default features).
     pub floor_reqwest: &'static [&'static str],
@@ -54,7 +62,7 @@ pub struct Tls {
 /// The SDK's default features: rustls with *ring*; the floor installs ring
 /// as its provider, as a hand-written client on `rustls-no-provider` must.
 pub const DEFAULT_TLS: Tls = Tls {
-    sdk_features: None,
+    sdk_features: &["rustls"],
     floor_reqwest: &["rustls-no-provider"],
     floor_extra: &[
         "rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }",
@@ -65,7 +73,7 @@ pub const DEFAULT_TLS: Tls = Tls {
 
 /// The platform's TLS: `invent-sdk` with `native-tls` only, reqwest's `native-tls`.
 pub const NATIVE_TLS: Tls = Tls {
-    sdk_features: Some(&["native-tls"]),
+    sdk_features: &["native-tls"],
     floor_reqwest: &["native-tls"],
     floor_extra: &[],
     floor_setup: "",
@@ -75,7 +83,7 @@ pub const NATIVE_TLS: Tls = Tls {
 /// One scratch consumer crate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Consumer {
-    /// `sdk` or `floor`; also the package name's suffix.
+    /// `sdk`, `sdk-lean` or `floor`; also the package name's suffix.
     pub name: &'static str,
     /// `Cargo.toml`.
     pub manifest: String,
@@ -92,17 +100,23 @@ const MANIFEST_HEAD: &str =
      # Not part of any enclosing workspace.\n[workspace]\n\n[dependencies]\n\
      tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n";
 
-/// The consumer of `invent-sdk` at `root`.
-pub fn sdk_consumer(root: &Path, tls: &Tls) -> Consumer {
-    let features = match tls.sdk_features {
-        None => String::new(),
-        Some(list) => format!(", default-features = false, features = [{}]", quoted(list)),
-    };
+/// The consumer of `invent-sdk` at `root`, with `codegen` on or off.
+pub fn sdk_consumer(root: &Path, tls: &Tls, codegen: bool) -> Consumer {
+    let mut features = tls.sdk_features.to_vec();
+    if codegen {
+        features.push("codegen");
+    }
+    let name = if codegen { "sdk" } else { "sdk-lean" };
     let manifest = format!(
-        "{MANIFEST_HEAD}invent-sdk = {{ path = {}{features} }}\n",
-        toml_path(&root.join("crates/invent-sdk"))
+        "{MANIFEST_HEAD}invent-sdk = {{ path = {}, default-features = false, features = [{}] }}\n",
+        toml_path(&root.join("crates/invent-sdk")),
+        quoted(&features)
     )
-    .replacen("[package]\n", "[package]\nname = \"build-cost-sdk\"\n", 1);
+    .replacen(
+        "[package]\n",
+        &format!("[package]\nname = \"build-cost-{name}\"\n"),
+        1,
+    );
     let main_rs = format!(
         r#"//! Builds an `invent-sdk` client and makes the two benchmarked calls.
 
@@ -127,7 +141,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
 "#
     );
     Consumer {
-        name: "sdk",
+        name,
         manifest,
         main_rs,
     }
@@ -213,10 +227,14 @@ pub fn run(tls: &Tls) -> Result<(), Failure> {
     let root = project_root();
     let scratch = scratch_dir();
     let _ = std::fs::remove_dir_all(&scratch);
-    let consumers = [floor_consumer(&root, tls), sdk_consumer(&root, tls)];
+    let consumers = [
+        floor_consumer(&root, tls),
+        sdk_consumer(&root, tls, true),
+        sdk_consumer(&root, tls, false),
+    ];
     let result = measure_all(&root, &scratch, &consumers);
     let _ = std::fs::remove_dir_all(&scratch);
-    let [floor, sdk] = result?;
+    let [floor, sdk, lean] = result?;
 
     println!("\n## Build cost: a consumer of invent-sdk against a hand-written client\n");
     println!(
@@ -225,7 +243,11 @@ pub fn run(tls: &Tls) -> Result<(), Failure> {
     );
     println!("| consumer | clean build | CPU | rebuild after a one-line edit (fastest of {REBUILDS}) | CPU | unit time (clean) |");
     println!("|---|---|---|---|---|---|");
-    for (name, m) in [("invent-sdk", &sdk), ("hand-written (floor)", &floor)] {
+    for (name, m) in [
+        ("invent-sdk (default: `codegen` on)", &sdk),
+        ("invent-sdk, `codegen` off", &lean),
+        ("hand-written (floor)", &floor),
+    ] {
         println!(
             "| {name} | {:.1} s | {:.1} s | {:.2} s | {:.2} s | {:.1} s |",
             m.clean.wall.as_secs_f64(),
@@ -236,32 +258,58 @@ pub fn run(tls: &Tls) -> Result<(), Failure> {
         );
     }
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
-    println!("\n| ratio invent-sdk / floor | wall | CPU | target | |\n|---|---|---|---|---|");
-    for (what, sdk, floor, target) in [
-        ("clean build", sdk.clean, floor.clean, CLEAN_TARGET),
+    println!("\n| ratio over the floor | wall | CPU | target | |\n|---|---|---|---|---|");
+    for (what, m, clean_target, rebuild_target) in [
+        ("`codegen` on", &sdk, CLEAN_TARGET, REBUILD_TARGET),
         (
-            "rebuild after a consumer edit",
-            sdk.rebuild,
-            floor.rebuild,
-            REBUILD_TARGET,
+            "`codegen` off",
+            &lean,
+            LEAN_CLEAN_TARGET,
+            LEAN_REBUILD_TARGET,
         ),
     ] {
-        let (wall, cpu) = (ratio(sdk.wall, floor.wall), sdk.cpu / floor.cpu);
-        println!(
-            "| {what} | {wall:.2} | {cpu:.2} | ≤ {target:.2} | wall {}, CPU {} |",
-            verdict(wall, target),
-            verdict(cpu, target)
-        );
+        for (build, ours, theirs, target) in [
+            ("clean build", m.clean, floor.clean, clean_target),
+            (
+                "rebuild after a consumer edit",
+                m.rebuild,
+                floor.rebuild,
+                rebuild_target,
+            ),
+        ] {
+            let (wall, cpu) = (ratio(ours.wall, theirs.wall), ours.cpu / theirs.cpu);
+            println!(
+                "| {what}: {build} | {wall:.2} | {cpu:.2} | ≤ {target:.2} | wall {}, CPU {} |",
+                verdict(wall, target),
+                verdict(cpu, target)
+            );
+        }
+        let units = unit_time(&m.units) / unit_time(&floor.units);
+        println!("| {what}: unit time of the clean build | {units:.2} | | | |");
     }
-    let units = unit_time(&sdk.units) / unit_time(&floor.units);
-    println!("| unit time of the clean build | {units:.2} | | | |");
 
-    for (name, m) in [("invent-sdk", &sdk), ("floor", &floor)] {
+    for (name, m) in [("invent-sdk", &sdk), ("lean", &lean), ("floor", &floor)] {
         println!(
             "\nUnits the {name} consumer's rebuild compiled: {}",
             m.rebuilt.join(", ")
         );
     }
+    let lean_units: BTreeSet<String> = lean.units.iter().map(Unit::label).collect();
+    println!("\n### What `codegen` on builds that `codegen` off does not\n");
+    println!("| unit | duration |\n|---|---|");
+    let mut generator: Vec<&Unit> = sdk
+        .units
+        .iter()
+        .filter(|u| !lean_units.contains(&u.label()))
+        .collect();
+    generator.sort_by(|a, b| b.duration.total_cmp(&a.duration));
+    for unit in &generator {
+        println!("| {} | {:.1} s |", unit.label(), unit.duration);
+    }
+    println!(
+        "| **total** | **{:.1} s** |",
+        generator.iter().map(|u| u.duration).sum::<f64>()
+    );
     println!("\n### Critical path of the invent-sdk consumer's clean build (cargo --timings)\n");
     println!("| unit | start | duration |\n|---|---|---|");
     for unit in critical_path(&sdk.units) {
@@ -324,11 +372,11 @@ fn verdict(value: f64, target: f64) -> &'static str {
     }
 }
 
-fn measure_all(
+fn measure_all<const N: usize>(
     root: &Path,
     scratch: &Path,
-    consumers: &[Consumer; 2],
-) -> Result<[Measured; 2], Failure> {
+    consumers: &[Consumer; N],
+) -> Result<[Measured; N], Failure> {
     let mut dirs = Vec::new();
     for consumer in consumers {
         let dir = scratch.join(consumer.name);
@@ -376,7 +424,7 @@ fn measure_all(
     }
     measured
         .try_into()
-        .map_err(|_| Failure::new("expected two measurements"))
+        .map_err(|_| Failure::new("expected one measurement per consumer"))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
@@ -635,15 +683,22 @@ mod tests {
     #[test]
     fn consumers_name_the_workspace_and_share_the_edited_line() {
         let root = Path::new("/repo");
-        let sdk = sdk_consumer(root, &DEFAULT_TLS);
+        let sdk = sdk_consumer(root, &DEFAULT_TLS, true);
         assert!(
             sdk.manifest.contains("name = \"build-cost-sdk\""),
             "{}",
             sdk.manifest
         );
-        assert!(sdk
-            .manifest
-            .contains("path = \"/repo/crates/invent-sdk\" }"));
+        assert!(sdk.manifest.contains(
+            "path = \"/repo/crates/invent-sdk\", default-features = false, features = [\"rustls\", \"codegen\"] }"
+        ));
+        let lean = sdk_consumer(root, &DEFAULT_TLS, false);
+        assert!(lean.manifest.contains("name = \"build-cost-sdk-lean\""));
+        assert!(
+            lean.manifest.contains("features = [\"rustls\"] }"),
+            "{}",
+            lean.manifest
+        );
         let floor = floor_consumer(root, &DEFAULT_TLS);
         assert!(floor.manifest.contains(
             "features = [\"json\", \"http2\", \"system-proxy\", \"rustls-no-provider\"]"
@@ -651,7 +706,7 @@ mod tests {
         assert!(floor
             .main_rs
             .contains("#[path = \"/repo/crates/invent-bench/src/raw_client.rs\"]"));
-        for c in [&sdk, &floor] {
+        for c in [&sdk, &lean, &floor] {
             assert_eq!(c.main_rs.matches(EDITED_LINE).count(), 1, "{}", c.main_rs);
             assert_eq!(c.manifest.matches("[workspace]").count(), 1);
         }

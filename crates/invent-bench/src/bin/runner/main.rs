@@ -6,7 +6,8 @@
 //!
 //! - no argument: the benchmarks and their ratios (`ratios.rs`);
 //! - `--build-cost [--native-tls]`: clean builds and rebuilds of a consumer
-//!   of `invent-sdk` against a hand-written client (`build_cost.rs`);
+//!   of `invent-sdk`, with `codegen` and without, against a hand-written
+//!   client (`build_cost.rs`);
 //! - `--bulk`: bulk CLI runs against loops of single calls, and their peak
 //!   memory per row (`bulk.rs`).
 
@@ -22,11 +23,11 @@ const USAGE: &str = "usage: cargo xtask bench [--build-cost [--native-tls] | --b
 
   (no option)              run the benchmarks of crates/invent-bench and print their tables,
                            then one table of ratios (generated SDK / hand-written)
-  --build-cost             time clean builds of a minimal consumer of invent-sdk and of a
-                           hand-written client (scratch crates under the temp dir), then
-                           their rebuilds after a one-line edit, and print the ratios (slow);
-                           both with invent-sdk's default TLS (rustls + ring), or with
-                           --native-tls both with native-tls
+  --build-cost             time clean builds of a minimal consumer of invent-sdk (with its
+                           `codegen` feature on, and off) and of a hand-written client
+                           (scratch crates under the temp dir), then their rebuilds after a
+                           one-line edit, and print the ratios (slow); all with invent-sdk's
+                           default TLS (rustls + ring), or with --native-tls all with native-tls
   --bulk                   time `invent chat state --ids-from` against loops of single calls,
                            and measure the peak memory of bulk runs over 0, 10^4 and 10^5 ids
                            (release builds, the mock server binary, rate limit off)";
