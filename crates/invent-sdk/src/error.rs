@@ -315,6 +315,9 @@ impl Error {
 
     /// Whether trying again later may succeed: timeouts, connection failures,
     /// 408, 429 and 500/502/503/504. (The client already retried as configured.)
+    /// This is the built-in rule only: statuses and predicates a client's
+    /// `RetryPolicy` adds (`with_retry_statuses`, `with_retry_if`) are not
+    /// known to the error.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::Connection { .. } => true,
