@@ -13,6 +13,7 @@
 //! | `date-time` becomes `DateTime<Utc>`: offsets rewritten to `Z` | `date-time` becomes `crate::Timestamp`, which keeps the text as sent |
 //! | a generated client per call, closed over progenitor's error and response types; no validation, retry safety or three-state bodies | only progenitor's `mod types` is kept; the [`model`] of the API (built once from the spec and typify's type space) drives one call builder per operation on the SDK's own lean call path |
 //! | generated structs and enums are exhaustive: every field or value the API adds is a breaking release | every type in `mod types` is `#[non_exhaustive]`, built with its typify builder (`X::builder()`) or `Default` |
+//! | `JsonSchema` derived unconditionally: every consumer builds schemars, its derive and syn 2 | the derive is behind invent-sdk's `schemars` feature (default on; `passes::json_schema_behind_feature`) |
 //! | the same impls written out for every type (typify's struct builders; our open enums and checked integers) | the generated code states each type as data, a `crate::struct_builder!`, `crate::open_enum!` or `crate::checked_integer!` invocation; invent-sdk's macros write the impls once (`passes::builders_as_data` checks typify's builders are the code its macro writes) |
 //!
 //! [`build_model`] gives the [`model`] of the API that the operations are
@@ -190,6 +191,7 @@ pub fn generate_sdk(spec: &OpenAPI) -> Result<String, GenerateError> {
     passes::append_to_types_mod(&mut file, items)?;
     passes::keep_explicit_null(&mut file, sdk_paths::NULLABLE_DESERIALIZE);
     passes::non_exhaustive_models(&mut file)?;
+    passes::json_schema_behind_feature(&mut file)?;
     passes::builders_as_data(&mut file)?;
     file.items.push(operations);
 

@@ -143,6 +143,50 @@ pub(crate) fn non_exhaustive_models(file: &mut syn::File) -> Result<usize, Gener
     Ok(marked)
 }
 
+/// Puts the `schemars::JsonSchema` derive of every model behind the SDK's
+/// `schemars` feature: `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`
+/// in place of the path in typify's `#[derive(..)]` list. A consumer who
+/// turns the feature off (with `codegen` off, to build fast) then builds
+/// neither schemars nor its derive and syn 2. Returns how many items it
+/// changed.
+pub(crate) fn json_schema_behind_feature(file: &mut syn::File) -> Result<usize, GenerateError> {
+    let behind: Attribute =
+        parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]);
+    let mut changed = 0;
+    for item in types_items(file)?.iter_mut() {
+        let attrs = match item {
+            Item::Struct(s) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        let mut removed = false;
+        for attr in attrs.iter_mut() {
+            if !attr.path().is_ident("derive") {
+                continue;
+            }
+            let paths = attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .map_err(|e| GenerateError::Emit(format!("a derive list: {e}")))?;
+            let kept: syn::punctuated::Punctuated<syn::Path, syn::Token![,]> = paths
+                .iter()
+                .filter(|p| p.segments.last().is_none_or(|s| s.ident != "JsonSchema"))
+                .cloned()
+                .collect();
+            if kept.len() != paths.len() {
+                removed = true;
+                *attr = parse_quote!(#[derive(#kept)]);
+            }
+        }
+        if removed {
+            attrs.push(behind.clone());
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
 /// Replaces typify's struct builders (`mod types::builder`) by one
 /// `crate::struct_builder!` invocation each, stating the builder's fields and
 /// where each starts; invent-sdk's macro writes the impls.
@@ -491,6 +535,37 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("rename=\"b-b\""), "{text}");
+    }
+
+    #[test]
+    fn the_json_schema_derive_goes_behind_the_feature_and_nothing_else_moves() {
+        let mut file: syn::File = syn::parse2(quote! {
+            pub mod types {
+                #[derive(::serde::Deserialize, Clone, schemars::JsonSchema)]
+                #[serde(deny_unknown_fields)]
+                pub struct S { pub a: u8 }
+                #[derive(Clone, Debug)]
+                pub enum E { A }
+                pub mod builder {
+                    #[derive(Clone, schemars::JsonSchema)]
+                    pub struct S { a: u8 }
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(json_schema_behind_feature(&mut file).unwrap(), 1);
+        let text = compact(&file);
+        assert!(
+            text.contains(
+                "#[derive(::serde::Deserialize,Clone)]#[serde(deny_unknown_fields)]\
+                 #[cfg_attr(feature=\"schemars\",derive(schemars::JsonSchema))]pubstructS"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("#[derive(Clone,Debug)]pubenumE"), "{text}");
+        // Only the models of `mod types` itself: typify's builders derive no
+        // JsonSchema, and what is nested is left alone.
+        assert_eq!(text.matches("cfg_attr").count(), 1, "{text}");
     }
 
     #[test]

@@ -5,16 +5,9 @@
 #[allow(clippy::all)]
 pub mod types {
     ///Context of the ad or product behind a referral.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AdsContextData {
         ///The ad's title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -38,16 +31,9 @@ pub mod types {
         }
     }
     ///The user a chat is assigned to.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssignedUser {
         ///URL of the user's avatar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -71,16 +57,9 @@ pub mod types {
         }
     }
     ///The assistant handling a chat.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Assistant {
         ///URL of the assistant's avatar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -106,16 +85,9 @@ pub mod types {
         }
     }
     ///Schema for the configuration of an assistant.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssistantConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conversation: ::std::option::Option<ConversationConfig>,
@@ -145,16 +117,9 @@ pub mod types {
         }
     }
     ///The integration through which an assistant serves a chat.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssistantIntegration {
         ///Whether the integration is enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -172,15 +137,9 @@ pub mod types {
         }
     }
     ///A chat (conversation) between contacts, users and assistants.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Chat {
         ///When the chat was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -239,16 +198,9 @@ pub mod types {
 auto-discover, and org-chat tool toggles. Older API versions send only
 `web_search` and `reasoning`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ChatFeatures {
         ///Whether tools are discovered automatically.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -272,16 +224,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///A member of a chat; one of `user`, `session` or `contact_channel` says who it is.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ChatMember {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contact_channel: ::std::option::Option<ContactChannel>,
@@ -301,16 +246,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///The chat message schema (a turn holding one or more messages).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ChatMessage {
         ///The broadcast this message belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -352,16 +290,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///Schema for the chat state.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ChatState {
         ///Messages not yet seen by an admin.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -423,16 +354,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///The contact (customer) behind a contact channel.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Contact {
         ///Whether AI replies are disabled for this contact.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -456,16 +380,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///The channel through which a contact reaches the chat.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ContactChannel {
         ///The user agent the contact was seen with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -514,16 +431,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///Conversation settings of an assistant.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConversationConfig {
         ///The message the assistant opens with.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -581,16 +491,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
     /**An error body. The vendor does not document its format; `message` and
 `code` are read when present and anything else is allowed.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ErrorBody {
         ///Machine-readable error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -605,16 +508,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///A stored file.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct File {
         ///When the file was stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -644,15 +540,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///Fork a chat from a given message into a new chat.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ForkChatRequest {
         ///The message to fork from; it and everything before it are copied.
         pub message_id: ::std::string::String,
@@ -666,16 +556,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///The anonymous session behind a chat member.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MemberSession {
         ///The session ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -687,16 +570,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///The user behind a chat member.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MemberUser {
         ///URL of the user's avatar.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -714,16 +590,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
         }
     }
     ///One message of a turn.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Message {
         ///The message's content parts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -739,16 +608,9 @@ auto-discover, and org-chat tool toggles. Older API versions send only
     /**A content part of a message or referral. Which properties are present
 depends on `type`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MessagePart {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub audio: ::std::option::Option<File>,
@@ -778,16 +640,9 @@ depends on `type`.
         }
     }
     ///Reasoning settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ReasoningFeature {
         ///Reasoning effort (for example `low`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -799,16 +654,9 @@ depends on `type`.
         }
     }
     ///Referral/commerce event data from Meta platforms (ads, products, orders).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Referral {
         ///The ad the contact came from.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -836,16 +684,9 @@ depends on `type`.
         }
     }
     ///Speech-to-text settings of an assistant.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SpeechToTextConfig {
         ///The speech-to-text model.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -857,16 +698,9 @@ depends on `type`.
         }
     }
     ///Text-to-speech settings of an assistant.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TextToSpeechConfig {
         ///The text-to-speech model.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -881,16 +715,9 @@ depends on `type`.
         }
     }
     ///A tool available to the model in a chat or message.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Tool {
         ///The name of the action the tool performs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -945,16 +772,9 @@ depends on `type`.
         }
     }
     ///A definition attached to a tool at a path.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ToolDefinition {
         ///The definition (free-form JSON).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -971,16 +791,9 @@ depends on `type`.
         }
     }
     ///Schema for updating chat state. Every property is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateChatStateRequest {
         ///Whether AI is enabled for the chat.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1010,16 +823,9 @@ depends on `type`.
         }
     }
     ///Token usage of a message, in total and per model turn.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Usage {
         ///Input tokens.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1049,16 +855,9 @@ depends on `type`.
         }
     }
     ///Token usage of one model turn.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UsageTurn {
         ///Input tokens.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1085,16 +884,10 @@ depends on `type`.
         }
     }
     ///Web search settings (free-form; the vendor shows an empty object).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WebSearchFeature(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -1122,16 +915,9 @@ depends on `type`.
         }
     }
     ///Workbench settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WorkbenchFeature {
         ///Whether the workbench is enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

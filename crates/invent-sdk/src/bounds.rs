@@ -167,21 +167,23 @@ macro_rules! checked_integer {
             }
         }
 
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::string::String {
-                stringify!($name).to_owned()
-            }
-            fn json_schema(
-                _: &mut ::schemars::gen::SchemaGenerator,
-            ) -> ::schemars::schema::Schema {
-                let mut schema = $crate::__private::described(
-                    ::schemars::schema::InstanceType::Integer,
-                    $crate::checked_integer!(@doc [$($doc)*] $min $max),
-                );
-                let number = schema.number();
-                number.minimum = ::std::option::Option::Some($min as f64);
-                number.maximum = ::std::option::Option::Some($max as f64);
-                schema.into()
+        $crate::__with_schemars! {
+            impl ::schemars::JsonSchema for $name {
+                fn schema_name() -> ::std::string::String {
+                    stringify!($name).to_owned()
+                }
+                fn json_schema(
+                    _: &mut ::schemars::gen::SchemaGenerator,
+                ) -> ::schemars::schema::Schema {
+                    let mut schema = $crate::__private::described(
+                        ::schemars::schema::InstanceType::Integer,
+                        $crate::checked_integer!(@doc [$($doc)*] $min $max),
+                    );
+                    let number = schema.number();
+                    number.minimum = ::std::option::Option::Some($min as f64);
+                    number.maximum = ::std::option::Option::Some($max as f64);
+                    schema.into()
+                }
             }
         }
     };
@@ -262,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn order_display_and_schema_follow_the_number() {
+    fn order_and_display_follow_the_number() {
         let mut scores = [
             Score::MAX,
             Score::MIN,
@@ -271,7 +273,11 @@ mod tests {
         scores.sort();
         assert_eq!(scores.map(|s| s.to_string()), ["1", "3", "5"]);
         assert!(Offset::MIN < Offset::MAX);
+    }
 
+    #[cfg(feature = "schemars")]
+    #[test]
+    fn the_json_schema_states_the_range() {
         let schema = serde_json::to_value(schemars::schema_for!(Offset)).expect("encodes");
         assert_eq!(schema["type"], "integer");
         assert_eq!(

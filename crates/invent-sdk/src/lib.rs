@@ -103,7 +103,9 @@
 //! ["rustls"]`) the crate compiles the reviewed copy of that code it ships in
 //! `generated/`, after checking that the copy was generated from that very
 //! spec, and no generator crate is built: the same API, a shorter clean
-//! build. Keep it on if you patch `openapi.yaml`.
+//! build. Keep it on if you patch `openapi.yaml`. The models implement
+//! `schemars::JsonSchema` with the default feature `schemars`; leaving it
+//! out too (as in the features above) skips schemars and its derive.
 //!
 //! # Tracing
 //!
@@ -254,6 +256,7 @@ pub use timestamp::{InvalidTimestamp, Timestamp};
 /// (`crate::request`, `crate::CallOptions`, …). Not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "schemars")]
     pub use crate::json_schema::described;
     pub use crate::operation::OperationFields;
     pub use crate::request::CallOptions;

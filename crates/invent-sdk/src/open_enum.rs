@@ -174,20 +174,22 @@ macro_rules! open_enum {
             }
         }
 
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::string::String {
-                stringify!($name).to_owned()
-            }
-            fn json_schema(
-                _: &mut ::schemars::gen::SchemaGenerator,
-            ) -> ::schemars::schema::Schema {
-                // Open: any string is accepted; the known values are examples.
-                let mut schema = $crate::__private::described(
-                    ::schemars::schema::InstanceType::String,
-                    $crate::open_enum!(@doc $name [$($doc)*] $($wire)+),
-                );
-                schema.metadata().examples = ::std::vec![$(::serde_json::Value::from($wire)),+];
-                schema.into()
+        $crate::__with_schemars! {
+            impl ::schemars::JsonSchema for $name {
+                fn schema_name() -> ::std::string::String {
+                    stringify!($name).to_owned()
+                }
+                fn json_schema(
+                    _: &mut ::schemars::gen::SchemaGenerator,
+                ) -> ::schemars::schema::Schema {
+                    // Open: any string is accepted; the known values are examples.
+                    let mut schema = $crate::__private::described(
+                        ::schemars::schema::InstanceType::String,
+                        $crate::open_enum!(@doc $name [$($doc)*] $($wire)+),
+                    );
+                    schema.metadata().examples = ::std::vec![$(::serde_json::Value::from($wire)),+];
+                    schema.into()
+                }
             }
         }
     };
@@ -347,6 +349,7 @@ mod tests {
         assert_eq!(v2::Fruit::Unknown("FIG".into()), v2::Fruit::Fig);
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn the_json_schema_is_an_open_string_with_the_known_values_as_examples() {
         let schema = schemars::schema_for!(Fruit);
