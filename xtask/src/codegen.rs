@@ -83,13 +83,15 @@ pub struct Artifact {
 
 /// Generates every artifact from the spec at `spec_path`.
 pub fn generate(spec_path: &Path) -> Result<Vec<Artifact>, Failure> {
+    let file =
+        invent_codegen::SpecFile::load(spec_path).map_err(|e| Failure::new(e.to_string()))?;
     // Stamped with the spec's fingerprint, as the build scripts' output is.
-    let sdk = invent_codegen::generate_file(spec_path, invent_codegen::generate_sdk)
+    let sdk = file
+        .generate(invent_codegen::generate_sdk)
         .map_err(|e| Failure::new(e.to_string()))?;
-    let httpmock = invent_codegen::generate_file(spec_path, |spec| {
-        invent_codegen::generate_httpmock(spec, "invent_sdk")
-    })
-    .map_err(|e| Failure::new(e.to_string()))?;
+    let httpmock = file
+        .generate(|spec| invent_codegen::generate_httpmock(spec, "invent_sdk"))
+        .map_err(|e| Failure::new(e.to_string()))?;
     Ok(vec![
         Artifact {
             path: SDK_REVIEW_COPY,

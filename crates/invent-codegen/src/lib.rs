@@ -40,7 +40,7 @@ use std::fmt;
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypePatch};
 
-pub use spec::{load_spec, parse_spec, SpecError};
+pub use spec::{load_spec, parse_spec, SpecError, SpecFile};
 
 /// First line of every generated file.
 pub const GENERATED_HEADER: &str =
@@ -228,27 +228,10 @@ fn render(file: &syn::File) -> String {
     return quote::ToTokens::to_token_stream(file).to_string();
 }
 
-/// Generates a file from the spec at `spec_path` with `generate`, stamped
-/// with the spec's fingerprint ([`invent_review_copy::stamp`]): a build
-/// without the `codegen` feature compiles the reviewed copy only if its stamp
-/// matches the `openapi.yaml` beside it.
-pub fn generate_file(
-    spec_path: &std::path::Path,
-    generate: impl FnOnce(&OpenAPI) -> Result<String, GenerateError>,
-) -> Result<String, GenerateError> {
-    let text = std::fs::read_to_string(spec_path).map_err(|source| SpecError::Io {
-        path: spec_path.to_path_buf(),
-        source,
-    })?;
-    let spec = parse_spec(&text, &spec_path.display().to_string())?;
-    let code = generate(&spec)?;
-    Ok(invent_review_copy::stamp(&code, text.as_bytes()))
-}
-
 /// The whole of a build script with the `codegen` feature: reads
-/// `openapi.yaml` from the crate's directory, generates with `generate` (see
-/// [`generate_file`]) and writes `OUT_DIR/<file_name>`, reporting a failure as
-/// one `cargo::error` line.
+/// `openapi.yaml` from the crate's directory, generates with `generate`
+/// (stamped: [`SpecFile::generate`]) and writes `OUT_DIR/<file_name>`,
+/// reporting a failure as one `cargo::error` line.
 pub fn build_script(
     file_name: &str,
     generate: impl FnOnce(&OpenAPI) -> Result<String, GenerateError>,
@@ -256,10 +239,13 @@ pub fn build_script(
     let dir = |var: &str| std::path::PathBuf::from(std::env::var_os(var).unwrap_or_default());
     let spec = dir("CARGO_MANIFEST_DIR").join("openapi.yaml");
     println!("cargo::rerun-if-changed={}", spec.display());
-    let written = generate_file(&spec, generate).and_then(|code| {
-        std::fs::write(dir("OUT_DIR").join(file_name), code)
-            .map_err(|e| GenerateError::Emit(format!("writing {file_name}: {e}")))
-    });
+    let written = SpecFile::load(&spec)
+        .map_err(GenerateError::from)
+        .and_then(|file| file.generate(generate))
+        .and_then(|code| {
+            std::fs::write(dir("OUT_DIR").join(file_name), code)
+                .map_err(|e| GenerateError::Emit(format!("writing {file_name}: {e}")))
+        });
     match written {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -86,11 +86,43 @@ impl std::error::Error for SpecError {
 
 /// Reads and validates the spec at `path`.
 pub fn load_spec(path: &Path) -> Result<OpenAPI, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse_spec(&text, &path.display().to_string())
+    SpecFile::load(path).map(|file| file.spec)
+}
+
+/// A spec as read from its file: the validated document, and the text whose
+/// fingerprint stamps everything generated from it.
+pub struct SpecFile {
+    text: String,
+    spec: OpenAPI,
+}
+
+impl SpecFile {
+    /// Reads and validates the spec at `path`.
+    pub fn load(path: &Path) -> Result<Self, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let spec = parse_spec(&text, &path.display().to_string())?;
+        Ok(SpecFile { text, spec })
+    }
+
+    /// The validated document.
+    pub fn spec(&self) -> &OpenAPI {
+        &self.spec
+    }
+
+    /// What `generate` makes of the spec, stamped with the spec's fingerprint
+    /// ([`invent_review_copy::stamp`]): a build without the `codegen` feature
+    /// compiles the reviewed copy only if its stamp matches the
+    /// `openapi.yaml` beside it.
+    pub fn generate(
+        &self,
+        generate: impl FnOnce(&OpenAPI) -> Result<String, crate::GenerateError>,
+    ) -> Result<String, crate::GenerateError> {
+        let code = generate(&self.spec)?;
+        Ok(invent_review_copy::stamp(&code, self.text.as_bytes()))
+    }
 }
 
 /// Validates spec text; `origin` names it in error messages.
