@@ -130,10 +130,8 @@ pub(crate) fn non_exhaustive_models(file: &mut syn::File) -> Result<usize, Gener
     let marker: Attribute = parse_quote!(#[non_exhaustive]);
     let mut marked = 0;
     for item in items.iter_mut() {
-        let attrs = match item {
-            Item::Struct(s) => &mut s.attrs,
-            Item::Enum(e) => &mut e.attrs,
-            _ => continue,
+        let Some(attrs) = model_attrs(item) else {
+            continue;
         };
         if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
             attrs.push(marker.clone());
@@ -154,10 +152,8 @@ pub(crate) fn json_schema_behind_feature(file: &mut syn::File) -> Result<usize, 
         parse_quote!(#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]);
     let mut changed = 0;
     for item in types_items(file)?.iter_mut() {
-        let attrs = match item {
-            Item::Struct(s) => &mut s.attrs,
-            Item::Enum(e) => &mut e.attrs,
-            _ => continue,
+        let Some(attrs) = model_attrs(item) else {
+            continue;
         };
         let mut removed = false;
         for attr in attrs.iter_mut() {
@@ -215,6 +211,15 @@ pub(crate) fn builders_as_data(file: &mut syn::File) -> Result<usize, GenerateEr
     let count = replaced.len();
     *items = replaced;
     Ok(count)
+}
+
+/// The attributes of a model (a struct or an enum); `None` for other items.
+fn model_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Struct(s) => Some(&mut s.attrs),
+        Item::Enum(e) => Some(&mut e.attrs),
+        _ => None,
+    }
 }
 
 /// The items of progenitor's `mod types`, where the models are.
