@@ -12,10 +12,15 @@ const CHAT: &str = "chat_01J9QK3M7XW2V8RZ4T6YB5NCHD";
 const MIDDLE_MESSAGE: &str = "msg_01J9QK5X8Z0B2C4D6E8F0G2H4J";
 
 fn invent(server: &MockServer) -> Command {
+    invent_at(server.url())
+}
+
+/// `invent` with the mock server's key, against `base_url`.
+fn invent_at(base_url: &str) -> Command {
     let mut cmd = Command::cargo_bin("invent").expect("binary");
     cmd.env_clear()
         .env("INVENT_API_KEY", DEFAULT_API_KEY)
-        .env("INVENT_BASE_URL", server.url());
+        .env("INVENT_BASE_URL", base_url);
     cmd
 }
 
@@ -176,11 +181,7 @@ fn a_connection_failure_names_its_cause_once() {
         .local_addr()
         .expect("addr")
         .port();
-    let out = Command::cargo_bin("invent")
-        .expect("binary")
-        .env_clear()
-        .env("INVENT_API_KEY", DEFAULT_API_KEY)
-        .env("INVENT_BASE_URL", format!("http://127.0.0.1:{port}"))
+    let out = invent_at(&format!("http://127.0.0.1:{port}"))
         .args(["chat", "state", CHAT, "--state", "open"])
         .output()
         .expect("runs");
@@ -523,11 +524,7 @@ fn api_sends_headers_given_with_header_and_refuses_authorization() {
         format!(r#"{{"id":"{value}"}}"#)
     });
     let api = |header: &str| {
-        Command::cargo_bin("invent")
-            .expect("binary")
-            .env_clear()
-            .env("INVENT_API_KEY", DEFAULT_API_KEY)
-            .env("INVENT_BASE_URL", &url)
+        invent_at(&url)
             .args([
                 "api",
                 "update_chat_state",
@@ -560,11 +557,7 @@ fn api_connection_errors_name_their_cause_once() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let out = Command::cargo_bin("invent")
-        .expect("binary")
-        .env_clear()
-        .env("INVENT_API_KEY", DEFAULT_API_KEY)
-        .env("INVENT_BASE_URL", format!("http://127.0.0.1:{port}"))
+    let out = invent_at(&format!("http://127.0.0.1:{port}"))
         .args([
             "api",
             "update_chat_state",
